@@ -1,0 +1,182 @@
+"""`lacat build`: sources and records -> RDF graphs -> validated new store -> atomic switch.
+
+Each step returns named graphs. Steps run in order against a new store beside the live one;
+later steps may query what earlier steps loaded (e.g. metrics look up which authorities existed).
+Nothing becomes live until every step and every validation has passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from catalogue.settings import Settings
+from catalogue.uris import LACAT, Uris
+from ingest.errors import SourceError, display_name
+from sparql.store import EmbeddedStore, StoreWriter
+
+
+@dataclass
+class GraphOutput:
+    """One named graph produced by a step, with the source files it was derived from."""
+
+    name: str  # graph URI
+    graph: Graph
+    sources: list[Path] = field(default_factory=list)
+    label: str = ""
+    # Large observation graphs are checked by the Data Cube integrity constraints (SPARQL) instead
+    # of SHACL, which would be slow on them.
+    shacl: bool = True
+
+
+@dataclass
+class BuildContext:
+    settings: Settings
+    uris: Uris
+    writer: StoreWriter | None = None
+    outputs: list[GraphOutput] = field(default_factory=list)
+    log: Callable[[str], None] = print
+    started: str = ""
+
+    def reader(self) -> EmbeddedStore:
+        """What earlier steps have loaded so far."""
+        assert self.writer is not None
+        return self.writer.reader()
+
+    def graph(self, kind: str, slug: str | None = None) -> str:
+        return self.uris.graph(kind, slug)
+
+    def combined(self, *names: str) -> Graph:
+        g = Graph()
+        for out in self.outputs:
+            if not names or out.name in names:
+                g += out.graph
+        return g
+
+
+Step = Callable[[BuildContext], list[GraphOutput]]
+Check = Callable[[BuildContext], list[str]]
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _provenance(ctx: BuildContext, build_id: str) -> GraphOutput:
+    g = Graph()
+    activity = URIRef(ctx.uris.base + "id/build/" + build_id)
+    g.add((activity, RDF.type, PROV.Activity))
+    g.add((activity, RDF.type, LACAT.Build))
+    g.add((activity, LACAT.buildId, Literal(build_id)))
+    g.add((activity, RDFS.label, Literal(f"Catalogue build {build_id}")))
+    g.add((activity, PROV.startedAtTime, Literal(ctx.started, datatype=XSD.dateTime)))
+    seen: set[Path] = set()
+    for out in ctx.outputs:
+        graph_uri = URIRef(out.name)
+        g.add((graph_uri, PROV.wasGeneratedBy, activity))
+        for src in out.sources:
+            entity = URIRef(ctx.uris.base + "id/source-file/" + display_name(src).replace("/", "--"))
+            g.add((graph_uri, PROV.wasDerivedFrom, entity))
+            if src in seen:
+                continue
+            seen.add(src)
+            g.add((entity, RDF.type, PROV.Entity))
+            g.add((entity, RDFS.label, Literal(display_name(src))))
+            g.add((entity, LACAT.sha256, Literal(sha256_file(src))))
+            g.add((entity, DCTERMS.extent, Literal(src.stat().st_size, datatype=XSD.integer)))
+            g.add((activity, PROV.used, entity))
+    return GraphOutput(ctx.graph("provenance"), g, label="provenance")
+
+
+def run_build(
+    settings: Settings,
+    steps: list[Step] | None = None,
+    checks: list[Check] | None = None,
+    publish: bool = True,
+    log: Callable[[str], None] = print,
+) -> str:
+    """Run every step, validate, and (if `publish`) switch the live catalogue. Returns the build id."""
+    from catalogue.pipeline import CHECKS, STEPS
+
+    steps = STEPS if steps is None else steps
+    checks = CHECKS if checks is None else checks
+    now = datetime.now(UTC)
+    build_id = now.strftime("%Y%m%dT%H%M%S%fZ")
+    ctx = BuildContext(settings=settings, uris=Uris(settings.base_uri), log=log, started=now.isoformat())
+    ctx.writer = StoreWriter(settings, build_id)
+    t0 = time.perf_counter()
+    try:
+        for i, step in enumerate(steps, 1):
+            name = step.__name__.removesuffix("_step")
+            t = time.perf_counter()
+            log(f"[{i}/{len(steps)}] {name} ...")
+            produced = step(ctx)
+            for out in produced:
+                ctx.writer.replace_graph(out.name, out.graph.serialize(format="nt", encoding="utf-8"))
+                ctx.outputs.append(out)
+            triples = sum(len(o.graph) for o in produced)
+            log(f"      {len(produced)} graph(s), {triples:,} triples in {time.perf_counter() - t:.1f}s")
+        prov = _provenance(ctx, build_id)
+        ctx.writer.replace_graph(prov.name, prov.graph.serialize(format="nt", encoding="utf-8"))
+        ctx.outputs.append(prov)
+        for check in checks:
+            name = check.__name__
+            t = time.perf_counter()
+            log(f"check {name} ...")
+            problems = check(ctx)
+            if problems:
+                shown = "\n".join(f"  - {p}" for p in problems[:50])
+                more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+                raise BuildFailed(f"validation '{name}' failed with {len(problems)} problem(s):\n{shown}{more}")
+            log(f"      passed in {time.perf_counter() - t:.1f}s")
+        if publish:
+            ctx.writer.publish()
+        else:
+            ctx.writer.abandon()
+    except (SourceError, BuildFailed):
+        ctx.writer.abandon()
+        raise
+    except BaseException:
+        ctx.writer.abandon()
+        raise
+    total = sum(len(o.graph) for o in ctx.outputs)
+    log(f"{'built' if publish else 'validated'} catalogue {build_id}: {len(ctx.outputs)} graphs, "
+        f"{total:,} triples in {time.perf_counter() - t0:.1f}s")
+    return build_id
+
+
+def count_quads(store: ox.Store) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, None))
+
+
+def main_build(settings: Settings, publish: bool = True) -> int:
+    try:
+        run_build(settings, publish=publish)
+    except SourceError as exc:
+        print(f"build stopped: {len(exc.problems)} problem(s) in the sources:", file=sys.stderr)
+        for p in exc.problems[:100]:
+            print(f"  - {p}", file=sys.stderr)
+        print("the live catalogue was not changed", file=sys.stderr)
+        return 1
+    except BuildFailed as exc:
+        print(f"build stopped: {exc}", file=sys.stderr)
+        print("the live catalogue was not changed", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,96 @@
+"""The `lacat` command: build, validate and serve the catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from catalogue.settings import Settings
+
+
+def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from catalogue.build import main_build
+
+    return main_build(settings, publish=True)
+
+
+def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from catalogue.build import main_build
+
+    return main_build(settings, publish=False)
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from web.server import serve
+
+    return serve(settings, host=args.host, port=args.port, workers=args.workers)
+
+
+def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    for env, value, doc in settings.describe():
+        print(f"{env}={value}\n    {doc}")
+    return 0
+
+
+# Other modules add subcommands here: (name, help, configure(parser), handler).
+def _commands() -> list[tuple[str, str, object, object]]:
+    def serve_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=5000, help="port to bind (default 5000)")
+        p.add_argument("--workers", type=int, default=None, help="worker processes (default LACAT_WEB_WORKERS)")
+
+    return [
+        ("build", "build the catalogue from the bundled sources into a new store and switch to it",
+         None, _cmd_build),
+        ("validate", "run the whole build and every validation without publishing anything", None, _cmd_validate),
+        ("serve", "serve the site, linked data and SPARQL endpoint", serve_args, _cmd_serve),
+        ("settings", "print every setting, its environment variable and its value", None, _cmd_settings),
+    ]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lacat",
+        description="Open linked-data catalogue of English local government performance.",
+        epilog="Settings come from LACAT_* environment variables: see 'lacat settings'.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text, configure, handler in _commands():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if configure:
+            configure(p)  # type: ignore[operator]
+        p.set_defaults(handler=handler)
+    _add_extensions(sub)
+    return parser
+
+
+def _add_extensions(sub: argparse._SubParsersAction) -> None:
+    """Command groups owned by other modules (each registers itself with a `register(sub)`)."""
+    import importlib
+
+    for module in ("catalogue.metric_cli", "datapackages.cli", "catalogue.store_cli", "catalogue.user_cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        mod.register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"lacat: {exc}", file=sys.stderr)
+        return 2
+    return int(args.handler(args, settings) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

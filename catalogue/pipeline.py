@@ -1,0 +1,19 @@
+"""The ordered build steps and the validations that must pass before a catalogue goes live.
+
+Register a new source or record type by adding its step here; a step is a function
+`(BuildContext) -> list[GraphOutput]` and a check is `(BuildContext) -> list[str]` (problems).
+"""
+
+from __future__ import annotations
+
+from catalogue.build import Check, Step
+from catalogue.ontology_step import ontology_step
+from catalogue.shacl_check import shacl_check
+
+STEPS: list[Step] = [
+    ontology_step,
+]
+
+CHECKS: list[Check] = [
+    shacl_check,
+]

@@ -1,0 +1,137 @@
+"""The URI scheme (docs/uri-scheme.md): every minted URI is made here and nowhere else."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+
+# Standard vocabularies not shipped by rdflib.
+QB = Namespace("http://purl.org/linked-data/cube#")
+SDMX_DIM = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+SDMX_ATTR = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SCHEMA = Namespace("https://schema.org/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
+LOCALGOV = Namespace("http://reference.data.gov.uk/def/local-government#")
+STATGEO = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
+GOV_YEAR = Namespace("http://reference.data.gov.uk/id/government-year/")
+YEAR = Namespace("http://reference.data.gov.uk/id/year/")
+INTERVAL = Namespace("http://reference.data.gov.uk/id/gregorian-interval/")
+OGL = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+
+# The project's own vocabulary: a stable namespace independent of where the site is served,
+# so the ontology means the same thing on every deployment.
+LACAT = Namespace("https://w3id.org/lacat/def#")
+LACAT_CONCEPT = Namespace("https://w3id.org/lacat/concept/")
+
+PREFIXES: dict[str, str] = {
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "owl": str(OWL),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "dcat": str(DCAT),
+    "foaf": str(FOAF),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "time": str(TIME),
+    "qb": str(QB),
+    "sdmx-dimension": str(SDMX_DIM),
+    "sdmx-attribute": str(SDMX_ATTR),
+    "sdmx-measure": str(SDMX_MEASURE),
+    "sh": str(SH),
+    "schema": str(SCHEMA),
+    "void": str(VOID),
+    "unit": str(QUDT_UNIT),
+    "localgov": str(LOCALGOV),
+    "statgeo": str(STATGEO),
+    "lacat": str(LACAT),
+    "lacatc": str(LACAT_CONCEPT),
+}
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def check_slug(value: str, what: str = "identifier") -> str:
+    """Reject anything that could escape a path segment; URIs and file names are built from slugs."""
+    if not isinstance(value, str) or not _SLUG.match(value) or ".." in value:
+        raise ValueError(f"invalid {what}: {value!r}")
+    return value
+
+
+class Uris:
+    """Mints the URIs under one base URI (the LACAT_BASE_URI setting)."""
+
+    def __init__(self, base: str) -> None:
+        if not base.endswith("/"):
+            raise ValueError("base URI must end with '/'")
+        self.base = base
+
+    def _id(self, *parts: str) -> str:
+        return self.base + "id/" + "/".join(quote(p, safe="-._~") for p in parts)
+
+    def authority(self, code: str) -> str:
+        return self._id("authority", code)
+
+    def area(self, gss: str) -> str:
+        return self._id("area", gss)
+
+    def metric(self, slug: str) -> str:
+        return self._id("metric", slug)
+
+    def metric_version(self, slug: str, n: int) -> str:
+        return self._id("metric", slug, "version", str(n))
+
+    def dataset(self, slug: str) -> str:
+        return self._id("dataset", slug)
+
+    def distribution(self, slug: str, fmt: str) -> str:
+        return self._id("dataset", slug, "distribution", fmt)
+
+    def sdl_collection(self, ref: str) -> str:
+        return self._id("sdl-collection", ref)
+
+    def observation(self, metric: str, code: str, period: str) -> str:
+        return self._id("observation", metric, code, period)
+
+    def membership(self, ca_code: str, member_code: str, start: str) -> str:
+        return self._id("membership", ca_code, member_code, start)
+
+    def catalogue(self) -> str:
+        return self._id("catalogue")
+
+    def graph(self, kind: str, slug: str | None = None) -> str:
+        tail = kind if slug is None else f"{kind}/{slug}"
+        return self.base + "graph/" + tail
+
+    def id_to_doc(self, uri: str) -> str | None:
+        """The document URL describing a minted /id/ URI, or None if the URI is not ours."""
+        prefix = self.base + "id/"
+        if not uri.startswith(prefix):
+            return None
+        return self.base + "doc/" + uri[len(prefix):]
+
+    def doc_to_id(self, path: str) -> str:
+        """The resource URI for a document path like 'authority/BIR'."""
+        return self.base + "id/" + path
+
+
+def period_uri(period: str) -> str:
+    """reference.data.gov.uk interval URI for '2022-23' (financial) or '2023' (calendar)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    if m:
+        start = int(m.group(1))
+        end = start + 1
+        if f"{end % 100:02d}" != m.group(2):
+            raise ValueError(f"not a financial year: {period!r}")
+        return str(GOV_YEAR[f"{start}-{end}"])
+    if re.fullmatch(r"\d{4}", period):
+        return str(YEAR[period])
+    raise ValueError(f"unsupported period: {period!r}")

@@ -1,0 +1,299 @@
+"""Store backends behind one small interface: query, load/replace a graph, dump.
+
+The embedded backend is pyoxigraph on RocksDB. A build writes a whole new store folder and only
+then moves the `CURRENT` pointer (an atomic rename), so readers never see a half-built catalogue.
+Readers open stores read-only and re-open when the pointer changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+import requests
+
+from catalogue.settings import Settings
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Term]
+
+
+class StoreUnavailable(RuntimeError):
+    """The catalogue store cannot be opened (not built yet, or damaged)."""
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    path: str
+    version: str  # the build id; changes whenever the catalogue changes
+    built_at: float
+
+
+class Store(Protocol):
+    info: StoreInfo
+
+    def select(self, query: str, bindings: dict[str, Term] | None = None) -> list[Row]: ...
+
+    def ask(self, query: str, bindings: dict[str, Term] | None = None) -> bool: ...
+
+    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> list[ox.Triple]: ...
+
+
+def _variables(bindings: dict[str, Term] | None) -> dict[ox.Variable, Term] | None:
+    if not bindings:
+        return None
+    return {ox.Variable(k): v for k, v in bindings.items()}
+
+
+class EmbeddedStore:
+    """A pyoxigraph store; the default graph is the union of the named graphs."""
+
+    def __init__(self, store: ox.Store, info: StoreInfo) -> None:
+        self.raw = store
+        self.info = info
+
+    def _query(self, query: str, bindings: dict[str, Term] | None):
+        return self.raw.query(query, use_default_graph_as_union=True, substitutions=_variables(bindings))
+
+    def select(self, query: str, bindings: dict[str, Term] | None = None) -> list[Row]:
+        result = self._query(query, bindings)
+        names = [v.value for v in result.variables]
+        rows: list[Row] = []
+        for solution in result:
+            row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+        return rows
+
+    def ask(self, query: str, bindings: dict[str, Term] | None = None) -> bool:
+        return bool(self._query(query, bindings))
+
+    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> list[ox.Triple]:
+        return list(self._query(query, bindings))
+
+
+def read_pointer(settings: Settings) -> StoreInfo:
+    try:
+        data = json.loads(settings.current_pointer.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreUnavailable(
+            f"no catalogue has been built yet in {settings.var_dir.name}/: run 'lacat build' first"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise StoreUnavailable(f"the store pointer {settings.current_pointer.name} is unreadable: {exc}") from None
+    path = settings.stores_dir / data["store"]
+    return StoreInfo(path=str(path), version=data["version"], built_at=float(data["built_at"]))
+
+
+def open_embedded(info: StoreInfo) -> EmbeddedStore:
+    try:
+        return EmbeddedStore(ox.Store.read_only(info.path), info)
+    except OSError as exc:
+        raise StoreUnavailable(f"the catalogue store {Path(info.path).name} cannot be opened: {exc}") from None
+
+
+class LiveStore:
+    """The store readers use: follows the CURRENT pointer, re-opening when a build switches it."""
+
+    _CHECK_EVERY_S = 1.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._checked = 0.0
+        self._pointer_mtime = -1.0
+
+    def current(self) -> Store:
+        now = time.monotonic()
+        if self._store is not None and now - self._checked < self._CHECK_EVERY_S:
+            return self._store
+        with self._lock:
+            self._checked = now
+            try:
+                mtime = self.settings.current_pointer.stat().st_mtime
+            except FileNotFoundError:
+                mtime = -1.0
+            if self._store is None or mtime != self._pointer_mtime:
+                self._store = self._open()
+                self._pointer_mtime = mtime
+            return self._store
+
+    def _open(self) -> Store:
+        if self.settings.store_backend == "remote":
+            return RemoteStore(self.settings)
+        return open_embedded(read_pointer(self.settings))
+
+
+class RemoteStore:
+    """Any SPARQL 1.1 Protocol + Graph Store Protocol server (Oxigraph, Fuseki, GraphDB...)."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.remote_query_url:
+            raise StoreUnavailable("LACAT_REMOTE_QUERY_URL is not set for the remote store backend")
+        self.settings = settings
+        self.session = requests.Session()
+        self.info = StoreInfo(path=settings.remote_query_url, version=self._version(), built_at=0.0)
+
+    def _version(self) -> str:
+        try:
+            rows = self.select(
+                "SELECT ?v WHERE { ?b a <https://w3id.org/lacat/def#Build> ; "
+                "<https://w3id.org/lacat/def#buildId> ?v } ORDER BY DESC(?v) LIMIT 1"
+            )
+        except requests.RequestException as exc:
+            raise StoreUnavailable(f"the remote SPARQL server cannot be reached: {exc}") from None
+        return rows[0]["v"].value if rows else "unbuilt"
+
+    @staticmethod
+    def _bind(query: str, bindings: dict[str, Term] | None) -> str:
+        # Remote servers have no substitution API: append a VALUES block. Each term is written by
+        # pyoxigraph's own N-Triples serialiser, so user input can never change the query's shape.
+        if not bindings:
+            return query
+        names = " ".join(f"?{ox.Variable(k).value}" for k in bindings)
+        values = " ".join(str(v) for v in bindings.values())
+        return f"{query}\nVALUES ({names}) {{ ({values}) }}"
+
+    def _post(self, query: str, accept: str) -> requests.Response:
+        response = self.session.post(
+            self.settings.remote_query_url,
+            data=query.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-query", "Accept": accept},
+            timeout=self.settings.query_timeout_s + 5,
+        )
+        response.raise_for_status()
+        return response
+
+    def select(self, query: str, bindings: dict[str, Term] | None = None) -> list[Row]:
+        response = self._post(self._bind(query, bindings), "application/sparql-results+json")
+        rows = []
+        for binding in response.json()["results"]["bindings"]:
+            rows.append({k: _json_term(v) for k, v in binding.items()})
+        return rows
+
+    def ask(self, query: str, bindings: dict[str, Term] | None = None) -> bool:
+        return bool(self._post(self._bind(query, bindings), "application/sparql-results+json").json()["boolean"])
+
+    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> list[ox.Triple]:
+        response = self._post(self._bind(query, bindings), "application/n-triples")
+        return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+
+
+def _json_term(value: dict) -> Term:
+    kind = value["type"]
+    if kind == "uri":
+        return ox.NamedNode(value["value"])
+    if kind == "bnode":
+        return ox.BlankNode(value["value"])
+    if "xml:lang" in value:
+        return ox.Literal(value["value"], language=value["xml:lang"])
+    if "datatype" in value:
+        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
+    return ox.Literal(value["value"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing: only `lacat` commands write, never the web process.
+
+
+class StoreWriter:
+    """A new embedded store being built beside the live one."""
+
+    def __init__(self, settings: Settings, build_id: str) -> None:
+        self.settings = settings
+        self.build_id = build_id
+        settings.stores_dir.mkdir(parents=True, exist_ok=True)
+        self.path = settings.stores_dir / f"building-{build_id}"
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.store = ox.Store(str(self.path))
+
+    def load_graph(self, graph: str, data: bytes | str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
+        self.store.bulk_load(data, format=fmt, to_graph=ox.NamedNode(graph))
+
+    def replace_graph(self, graph: str, data: bytes | str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
+        node = ox.NamedNode(graph)
+        if self.store.contains_named_graph(node):
+            self.store.remove_graph(node)
+        self.load_graph(graph, data, fmt)
+
+    def reader(self) -> EmbeddedStore:
+        info = StoreInfo(path=str(self.path), version=self.build_id, built_at=time.time())
+        return EmbeddedStore(self.store, info)
+
+    def publish(self) -> Path:
+        """Make this store the live one: flush, rename into place, then switch the pointer atomically."""
+        self.store.flush()
+        self.store.optimize()
+        del self.store
+        final = self.settings.stores_dir / self.build_id
+        os.replace(self.path, final)
+        pointer = {"store": final.name, "version": self.build_id, "built_at": time.time()}
+        tmp = self.settings.current_pointer.with_suffix(".tmp")
+        tmp.write_text(json.dumps(pointer), encoding="utf-8")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.settings.current_pointer)
+        self._prune(keep={final.name})
+        return final
+
+    def abandon(self) -> None:
+        try:
+            del self.store
+        except AttributeError:
+            pass
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def _prune(self, keep: set[str]) -> None:
+        """Remove old stores and leftovers of killed builds, keeping the live one and its predecessor."""
+        stores = sorted(
+            (p for p in self.settings.stores_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime
+        )
+        finished = [p for p in stores if not p.name.startswith("building-")]
+        keep = keep | {p.name for p in finished[-2:]}
+        for p in stores:
+            if p.name not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def iter_quads_nquads(store: ox.Store) -> Iterator[bytes]:
+    yield store.dump(format=ox.RdfFormat.N_QUADS) or b""
+
+
+def terms_to_python(rows: Iterable[Row]) -> list[dict[str, object]]:
+    """Plain Python values for templates: IRIs as str, typed literals as int/float/bool/str."""
+    out = []
+    for row in rows:
+        out.append({k: to_python(v) for k, v in row.items()})
+    return out
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def to_python(term: Term) -> object:
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        try:
+            if dt in (_XSD + "integer", _XSD + "int", _XSD + "long", _XSD + "nonNegativeInteger"):
+                return int(term.value)
+            if dt in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
+                return float(term.value)
+            if dt == _XSD + "boolean":
+                return term.value == "true"
+        except ValueError:
+            return term.value
+        return term.value
+    return term.value

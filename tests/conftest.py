@@ -1,0 +1,135 @@
+"""Shared fixtures: one real build of the bundled data per test session, a real server on
+127.0.0.1, and headless Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from catalogue.settings import PROJECT_ROOT, Settings
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def built_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A var/ folder holding a catalogue built from the real bundled data."""
+    from catalogue.build import run_build
+
+    var = tmp_path_factory.mktemp("var")
+    run_build(Settings.from_env(var_dir=var), log=lambda _msg: None)
+    return var
+
+
+@pytest.fixture(scope="session")
+def settings(built_var: Path) -> Settings:
+    return Settings.from_env(var_dir=built_var)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings):
+    from web import create_app
+
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings):
+    from sparql.store import LiveStore
+
+    return LiveStore(settings).current()
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            raise RuntimeError(f"server exited early:\n{out}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start within 30 s")
+
+
+@pytest.fixture(scope="session")
+def live_server(built_var: Path) -> Iterator[str]:
+    """The real `lacat serve` (gunicorn) on 127.0.0.1, over the session's built catalogue."""
+    port = free_port()
+    env = {**os.environ, "LACAT_VAR_DIR": str(built_var)}
+    proc = start_server(env, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        pytest.fail("Debian's chromium is not installed: run scripts/setup.sh --test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context()
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def save_screenshot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path

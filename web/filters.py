@@ -1,0 +1,45 @@
+"""Jinja filters for showing data: numbers, dates and local links for catalogue URIs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    settings = app.config["LACAT_SETTINGS"]
+    base = settings.base_uri
+
+    @app.template_filter("local")
+    def local(uri: str | None) -> str:
+        """A catalogue URI as a link on this site (to its document); other URIs unchanged."""
+        if not uri:
+            return ""
+        if uri.startswith(base + "id/"):
+            return "/doc/" + uri[len(base) + 3:]
+        if uri.startswith(base):
+            return "/" + uri[len(base):]
+        return uri
+
+    @app.template_filter("number")
+    def number(value: object, places: int | None = None) -> str:
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, (int, float)):
+            if places is not None:
+                return f"{value:,.{places}f}"
+            if isinstance(value, int) or float(value).is_integer():
+                return f"{int(value):,}"
+            return f"{value:,.1f}"
+        return str(value)
+
+    @app.template_filter("nicedate")
+    def nicedate(value: object) -> str:
+        if not value:
+            return ""
+        try:
+            d = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+        return f"{d.day} {d:%B %Y}"
