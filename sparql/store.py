@@ -99,7 +99,7 @@ def read_pointer(settings: Settings) -> StoreInfo:
 def open_embedded(info: StoreInfo) -> EmbeddedStore:
     try:
         return EmbeddedStore(ox.Store.read_only(info.path), info)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
         raise StoreUnavailable(f"the catalogue store {Path(info.path).name} cannot be opened: {exc}") from None
 
 
