@@ -107,6 +107,25 @@ class Uris:
     def catalogue(self) -> str:
         return self._id("catalogue")
 
+    # DCAT catalogue and Single Data List (catalogue/dcat.py, catalogue/sdl.py).
+    def sdl_catalogue(self) -> str:
+        return self._id("catalogue", "single-data-list")
+
+    def sdl_change(self, year: str, n: int) -> str:
+        return self._id("sdl-change", year, str(n))
+
+    def organisation(self, slug: str) -> str:
+        return self._id("organisation", slug)
+
+    def metric_dataset(self, slug: str) -> str:
+        return self._id("dataset", "metric-" + slug)
+
+    def dataset_series(self, slug: str) -> str:
+        return self._id("dataset-series", slug)
+
+    def data_service(self, slug: str) -> str:
+        return self._id("service", slug)
+
     def graph(self, kind: str, slug: str | None = None) -> str:
         tail = kind if slug is None else f"{kind}/{slug}"
         return self.base + "graph/" + tail
