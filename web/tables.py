@@ -7,7 +7,6 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from urllib.parse import quote
 
 from flask import Response, request
