@@ -9,9 +9,11 @@ from __future__ import annotations
 from catalogue.build import Check, Step
 from catalogue.ontology_step import ontology_step
 from catalogue.shacl_check import shacl_check
+from ingest.geography import geography_step
 
 STEPS: list[Step] = [
     ontology_step,
+    geography_step,
 ]
 
 CHECKS: list[Check] = [

@@ -619,7 +619,10 @@ def validate_sources(sources_dir: Path) -> None:
         if not schema_file.is_file():
             problems.append(Problem(display_name(schema_file), "Table Schema descriptor is missing"))
             continue
-        schema = frictionless.Schema.from_descriptor(str(schema_file))
+        import yaml
+
+        # Passed as a dict: frictionless refuses absolute descriptor paths as unsafe.
+        schema = frictionless.Schema.from_descriptor(yaml.safe_load(schema_file.read_text(encoding="utf-8")))
         resource = frictionless.Resource(path=path.name, basepath=str(path.parent), schema=schema,
                                          encoding="utf-8-sig" if rel == ONS_COUNTY_LOOKUP else "utf-8")
         report = resource.validate()
