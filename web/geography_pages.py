@@ -1,0 +1,118 @@
+"""Council pages: the filterable list of authorities and one page per authority (or CA)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request
+
+from sparql.queries import iri, select
+from web import get_store, settings
+from web.linked_data import alternates, document, html_view
+
+bp = Blueprint("geography_pages", __name__)
+
+GSS = re.compile(r"^[EWSN]\d{8}$")
+CODE = re.compile(r"^[A-Z]{2,5}$")
+MAX_QUERY_CHARS = 100
+
+
+def _authority_uri(code: str) -> str:
+    return settings().base_uri + "id/authority/" + code
+
+
+def _by_gss(gss: str) -> str | None:
+    rows = select(get_store(), "authority-by-gss", gss=gss)
+    return str(rows[0]["code"]) if rows else None
+
+
+@bp.route("/doc/authority/<string:ident>")
+def authority_document(ident: str):
+    """A GSS code (current or former, any format suffix) redirects to the authority's own page."""
+    stem, dot, suffix = ident.partition(".")
+    if GSS.match(stem):
+        code = _by_gss(stem)
+        if code is None:
+            abort(404)
+        return redirect(f"/doc/authority/{code}{dot}{suffix}", code=301)
+    return document("authority/" + ident)
+
+
+def _is_current(row: dict[str, object], today: date) -> bool:
+    until = row.get("until")
+    return not until or str(until) >= today.isoformat()
+
+
+@bp.route("/authorities")
+def authorities():
+    store = get_store()
+    types = select(store, "authority-types")
+    regions = select(store, "regions")
+    chosen_type = request.args.get("type", "")
+    chosen_region = request.args.get("region", "")
+    status = request.args.get("status", "current")
+    q = request.args.get("q", "")[:MAX_QUERY_CHARS].strip()
+    if chosen_type and chosen_type not in {t["code"] for t in types}:
+        chosen_type = ""
+    if chosen_region and chosen_region not in {r["gss"] for r in regions}:
+        chosen_region = ""
+    if status not in ("current", "past", "all"):
+        status = "current"
+    today = date.today()
+    rows = []
+    for row in select(store, "authority-list"):
+        if chosen_type and row["typeCode"] != chosen_type:
+            continue
+        if chosen_region and not str(row.get("region", "")).endswith("/" + chosen_region):
+            continue
+        current = _is_current(row, today)
+        if (status == "current" and not current) or (status == "past" and current):
+            continue
+        if q:
+            needle = q.lower()
+            if needle not in str(row["label"]).lower() and needle != str(row.get("gss", "")).lower() \
+                    and needle != str(row["code"]).lower():
+                continue
+        rows.append({**row, "current": current})
+    return render_template(
+        "authority-list.html", title="Councils", rows=rows, types=types, regions=regions,
+        chosen_type=chosen_type, chosen_region=chosen_region, status=status, q=q,
+    )
+
+
+@html_view("authority")
+def authority_page(rest: str):
+    if GSS.match(rest):
+        code = _by_gss(rest)
+        if code is None:
+            abort(404)
+        return redirect(f"/doc/authority/{code}", code=301)
+    if not CODE.match(rest):
+        abort(404)
+    store = get_store()
+    uri = iri(_authority_uri(rest))
+    facts = select(store, "authority", authority=uri)
+    if not facts:
+        abort(404)
+    a = facts[0]
+    replacements = select(store, "authority-replacements", authority=uri)
+    members = select(store, "ca-members", authority=uri) if a["typeCode"] == "COMB" else []
+    today = date.today()
+    return render_template(
+        "authority.html",
+        title=a["label"],
+        a=a,
+        current=_is_current(a, today),
+        former_codes=[r["gss"] for r in select(store, "authority-former-codes", authority=uri)],
+        predecessors=[r for r in replacements if r["relation"] == "predecessor"],
+        successors=[r for r in replacements if r["relation"] == "successor"],
+        districts=select(store, "authority-districts", authority=uri) if a["typeCode"] == "CTY" else [],
+        memberships=select(store, "authority-memberships", authority=uri),
+        members=members,
+        current_members=[m for m in members if _is_current(m, today) and str(m.get("from", "")) <= today.isoformat()],
+        links=[r["same"] for r in select(store, "authority-links", authority=uri)],
+        alternates=alternates(f"authority/{rest}"),
+        breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Councils", "href": "/authorities"}],
+        today=today,
+    )
