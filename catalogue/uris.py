@@ -126,6 +126,24 @@ class Uris:
     def data_service(self, slug: str) -> str:
         return self._id("service", slug)
 
+    # Metrics as an RDF Data Cube, comparisons and similar authorities (catalogue/metrics.py,
+    # catalogue/comparison.py, catalogue/similar.py).
+    def metric_cube(self, slug: str) -> str:
+        """The metric's qb:DataSet (its observations), distinct from the DCAT metric dataset."""
+        return self._id("metric", slug, "cube")
+
+    def metric_structure(self, slug: str) -> str:
+        return self._id("metric", slug, "structure")
+
+    def median(self, slug: str, group: str, period: str) -> str:
+        return self._id("metric", slug, "median", group, period)
+
+    def similarity_method(self, slug: str) -> str:
+        return self._id("similarity-method", slug)
+
+    def neighbour(self, method: str, code: str, rank: int) -> str:
+        return self._id("neighbour", method, code, str(rank))
+
     def graph(self, kind: str, slug: str | None = None) -> str:
         tail = kind if slug is None else f"{kind}/{slug}"
         return self.base + "graph/" + tail
@@ -143,7 +161,14 @@ class Uris:
 
 
 def period_uri(period: str) -> str:
-    """reference.data.gov.uk interval URI for '2022-23' (financial) or '2023' (calendar)."""
+    """reference.data.gov.uk interval URI for '2022-23' (financial), 'AY2022-23' (academic year,
+    August to July) or '2023' (calendar)."""
+    academic = re.fullmatch(r"AY(\d{4})-(\d{2})", period)
+    if academic:
+        start = int(academic.group(1))
+        if f"{(start + 1) % 100:02d}" != academic.group(2):
+            raise ValueError(f"not an academic year: {period!r}")
+        return str(INTERVAL[f"{start}-08-01T00:00:00/P1Y"])
     m = re.fullmatch(r"(\d{4})-(\d{2})", period)
     if m:
         start = int(m.group(1))
