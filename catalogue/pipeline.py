@@ -7,13 +7,18 @@ Register a new source or record type by adding its step here; a step is a functi
 from __future__ import annotations
 
 from catalogue.build import Check, Step
+from catalogue.dcat import dcat_step
 from catalogue.ontology_step import ontology_step
+from catalogue.sdl import sdl_step
 from catalogue.shacl_check import shacl_check
 from ingest.geography import geography_step
 
 STEPS: list[Step] = [
     ontology_step,
     geography_step,
+    sdl_step,
+    # Keep the DCAT catalogue last: it reads the metric graphs loaded by the steps before it.
+    dcat_step,
 ]
 
 CHECKS: list[Check] = [
