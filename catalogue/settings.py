@@ -67,6 +67,18 @@ class Settings:
         default=2,
         metadata={"env": "LACAT_QUERY_WORKERS", "doc": "Isolated processes that run public SPARQL queries."},
     )
+    max_query_depth: int = field(
+        default=64,
+        metadata={"env": "LACAT_MAX_QUERY_DEPTH", "doc": "Deepest nesting of brackets accepted in a public query."},
+    )
+    max_query_patterns: int = field(
+        default=64,
+        metadata={"env": "LACAT_MAX_QUERY_PATTERNS", "doc": "Most triple patterns accepted in a public query."},
+    )
+    query_cache_mb: int = field(
+        default=64,
+        metadata={"env": "LACAT_QUERY_CACHE_MB", "doc": "Memory for cached SPARQL results per web process, MB."},
+    )
     web_workers: int = field(
         default=2,
         metadata={"env": "LACAT_WEB_WORKERS", "doc": "WSGI worker processes started by 'lacat serve'."},

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -144,7 +146,17 @@ class RemoteStore:
             raise StoreUnavailable("LACAT_REMOTE_QUERY_URL is not set for the remote store backend")
         self.settings = settings
         self.session = requests.Session()
-        self.info = StoreInfo(path=settings.remote_query_url, version=self._version(), built_at=0.0)
+        self._graphs: list[str] | None = None
+        version = self._version()
+        self.info = StoreInfo(path=settings.remote_query_url, version=version, built_at=_build_time(version))
+
+    def graphs(self) -> list[str]:
+        """The server's named graphs (read once: a RemoteStore is replaced when a build publishes)."""
+        if self._graphs is None:
+            response = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",
+                                  "application/sparql-results+json", dataset=False)
+            self._graphs = [b["g"]["value"] for b in response.json()["results"]["bindings"]]
+        return self._graphs
 
     def _version(self) -> str:
         try:
@@ -166,9 +178,16 @@ class RemoteStore:
         values = " ".join(str(v) for v in bindings.values())
         return f"{query}\nVALUES ({names}) {{ ({values}) }}"
 
-    def _post(self, query: str, accept: str) -> requests.Response:
+    def _post(self, query: str, accept: str, dataset: bool = True) -> requests.Response:
+        # The catalogue's default graph is the union of its named graphs. Servers differ in how
+        # (or whether) they offer that, so name every graph as the protocol's default graph.
+        params: list[tuple[str, str]] = []
+        if dataset and not _FROM.search(query):
+            graphs = self.graphs()
+            params = [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         response = self.session.post(
             self.settings.remote_query_url,
+            params=params,
             data=query.encode("utf-8"),
             headers={"Content-Type": "application/sparql-query", "Accept": accept},
             timeout=self.settings.query_timeout_s + 5,
@@ -189,6 +208,17 @@ class RemoteStore:
     def construct(self, query: str, bindings: dict[str, Term] | None = None) -> list[ox.Triple]:
         response = self._post(self._bind(query, bindings), "application/n-triples")
         return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+
+
+_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+def _build_time(build_id: str) -> float:
+    """When a build ran, from its id (e.g. 20250101T120000123456Z); 0 if it is not one."""
+    try:
+        return datetime.strptime(build_id, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def _json_term(value: dict) -> Term:
@@ -237,6 +267,9 @@ class StoreWriter:
         """Make this store the live one: flush, rename into place, then switch the pointer atomically."""
         self.store.flush()
         self.store.optimize()
+        if self.settings.store_backend == "remote":
+            # Validated locally first; only then does the remote server receive the catalogue.
+            push_to_remote(self.store, self.settings)
         del self.store
         final = self.settings.stores_dir / self.build_id
         os.replace(self.path, final)
@@ -266,6 +299,39 @@ class StoreWriter:
         for p in stores:
             if p.name not in keep:
                 shutil.rmtree(p, ignore_errors=True)
+
+
+def push_to_remote(store: ox.Store, settings: Settings, log=print) -> list[str]:
+    """Load every named graph of a built store into the remote server with Graph Store Protocol PUTs.
+
+    Each PUT replaces one graph. The provenance graph (which carries the build id readers use as
+    the catalogue version) goes last, so the version changes only once every graph is loaded;
+    graphs the new build no longer has are deleted afterwards. Returns the graphs loaded.
+    """
+    if not settings.remote_gsp_url:
+        raise StoreUnavailable("LACAT_REMOTE_GSP_URL is not set for the remote store backend")
+    session = requests.Session()
+    names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    names.sort(key=lambda g: g.endswith("/graph/provenance"))
+    timeout = max(60.0, settings.query_timeout_s * 6)
+    for name in names:
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)) or b""
+        response = session.put(settings.remote_gsp_url, params={"graph": name}, data=data,
+                               headers={"Content-Type": "application/n-triples"}, timeout=timeout)
+        if response.status_code not in (200, 201, 204):
+            raise StoreUnavailable(f"the remote server refused graph {name}: "
+                                   f"{response.status_code} {response.text[:200]}")
+        log(f"      loaded {name} into the remote store ({len(data):,} bytes)")
+    query = session.post(settings.remote_query_url, data="SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
+                         headers={"Content-Type": "application/sparql-query",
+                                  "Accept": "application/sparql-results+json"}, timeout=timeout)
+    query.raise_for_status()
+    keep = set(names)
+    for binding in query.json()["results"]["bindings"]:
+        old = binding["g"]["value"]
+        if old not in keep:
+            session.delete(settings.remote_gsp_url, params={"graph": old}, timeout=timeout).raise_for_status()
+    return names
 
 
 def iter_quads_nquads(store: ox.Store) -> Iterator[bytes]:

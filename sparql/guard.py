@@ -1,0 +1,160 @@
+"""Checks a public SPARQL query before it reaches the engine.
+
+pyoxigraph 0.5 has hazards a public endpoint must not expose (docs/sparql-endpoint.md):
+a query nested a few thousand brackets deep crashes the process (stack overflow), a query of a
+hundred-odd triple patterns on one subject keeps the planner busy for seconds to minutes, and
+`SERVICE` makes real HTTP requests to any address (server-side request forgery). So every query
+is first split into SPARQL tokens by a small lexer that never recurses, and refused when it is
+too large, too deep, has too many patterns, uses `SERVICE` or is an update.
+
+The lexer errs on the side of refusing: a comment ends at any line break the engine could
+recognise, a string only contains the escapes the grammar allows, and anything it cannot
+classify is refused, so text it treats as inert (comments, strings, IRIs) is never code to the
+engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from catalogue.settings import Settings
+
+
+class GuardError(Exception):
+    """A query refused before execution; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    form: str  # "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE"
+    has_dataset: bool  # FROM / FROM NAMED in the query itself
+    limit: int | None  # the outermost LIMIT, when there is one
+    depth: int
+    patterns: int
+
+
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_ECHAR = r"\\[tbnrf\"'\\]"
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = rf"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = (
+    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+
+# Order matters: the first alternative that matches at a position wins.
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<ws>[ \t\r\n]+)",
+            # A comment stops at any character some engine might treat as a line break.
+            r"(?P<comment>#[^\r\n\x0b\x0c\x85\u2028\u2029]*)",
+            rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
+            rf"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*'''"
+            rf"|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|{_ECHAR}|{_UCHAR}))*\"\"\""
+            rf"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*'"
+            rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*\")",
+            rf"(?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
+            rf"(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)",
+            rf"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
+            r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+            r"(?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
+            r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
+            r"(?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*+\-/|!^=<>?$])",
+        ]
+    )
+)
+
+_QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+_OPEN = {"{", "(", "["}
+_CLOSE = {"}", ")", "]"}
+
+
+def tokens(query: str) -> list[tuple[str, str]]:
+    """(kind, text) of every token except whitespace and comments; refuses what it cannot lex."""
+    out: list[tuple[str, str]] = []
+    pos, end = 0, len(query)
+    while pos < end:
+        m = _TOKEN.match(query, pos)
+        if m is None or m.end() == pos:
+            snippet = query[pos : pos + 20].splitlines()[0] if query[pos:pos + 20].strip() else repr(query[pos])
+            raise GuardError(400, f"Query syntax error near: {snippet}")
+        kind = m.lastgroup or ""
+        if kind not in ("ws", "comment"):
+            out.append((kind, m.group()))
+        pos = m.end()
+    return out
+
+
+def check(query: str, settings: Settings) -> QueryShape:
+    """Refuse a query that is too big, deep or complex, federated or an update; else describe it."""
+    size = len(query.encode("utf-8"))
+    if size > settings.max_query_bytes:
+        raise GuardError(413, f"The query is {size:,} bytes; this endpoint accepts at most "
+                              f"{settings.max_query_bytes:,}.")
+    toks = tokens(query)
+    depth = max_depth = 0
+    paren_depth = 0
+    patterns = 0
+    form = ""
+    has_dataset = False
+    limit: int | None = None
+    for i, (kind, text) in enumerate(toks):
+        if kind == "punct":
+            if text in _OPEN:
+                depth += 1
+                max_depth = max(max_depth, depth)
+                if text == "(":
+                    paren_depth += 1
+                elif text == "{":
+                    patterns += 1  # a group is at least one pattern to plan
+                if max_depth > settings.max_query_depth:
+                    raise GuardError(400, f"The query nests brackets more than {settings.max_query_depth} "
+                                          "deep, the most this endpoint accepts.")
+            elif text in _CLOSE:
+                depth -= 1
+                if text == ")":
+                    paren_depth -= 1
+                if depth < 0:
+                    raise GuardError(400, f"Query syntax error: unbalanced '{text}'.")
+            elif depth > 0 and paren_depth == 0 and text in {".", ";", ",", "/", "|"}:
+                # Each separator (or property-path step) outside an expression adds a triple pattern.
+                patterns += 1
+            continue
+        if kind != "word":
+            continue
+        word = text.upper()
+        if word == "SERVICE":
+            raise GuardError(400, "SERVICE (federated query) is not allowed on this endpoint: it would make "
+                                  "the server fetch other addresses.")
+        if not form and word in _UPDATE_WORDS:
+            raise GuardError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+        if not form and word in _QUERY_FORMS:
+            form = word
+        if word == "FROM" and depth == 0:
+            has_dataset = True
+        if word == "LIMIT" and depth == 0 and i + 1 < len(toks) and toks[i + 1][0] == "number":
+            try:
+                limit = int(toks[i + 1][1])
+            except ValueError:
+                limit = None
+    if depth != 0:
+        raise GuardError(400, "Query syntax error: unbalanced brackets.")
+    if patterns > settings.max_query_patterns:
+        raise GuardError(400, f"The query has about {patterns} triple patterns; this endpoint plans at most "
+                              f"{settings.max_query_patterns}. Split it into smaller queries.")
+    if not form:
+        raise GuardError(400, "Query syntax error: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
+    return QueryShape(form=form, has_dataset=has_dataset, limit=limit, depth=max_depth, patterns=patterns)
