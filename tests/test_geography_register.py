@@ -293,3 +293,35 @@ def test_ons_county_contradiction(tmp_path: Path) -> None:
         load_register(src)
     [p] = exc.value.problems
     assert (p.file.rsplit("/", 1)[-1], p.row, p.field) == ("ons_lad21_to_cty21_lookup_april2021.csv", 2, "CTY21CD")
+
+
+# --- the SHACL shapes the build enforces ----------------------------------------------------------------
+
+
+def test_geography_graph_conforms_and_shapes_catch_breakage(reg: Register) -> None:
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import ORG, RDFS, TIME
+
+    from catalogue.ontology_step import load_ontology, load_shapes
+    from catalogue.shacl_check import shacl_problems
+    from catalogue.uris import LACAT, Uris
+    from ingest.geography import register_graph
+
+    uris = Uris("http://example.org/")
+    g = register_graph(reg, uris)
+    data = g + load_ontology()
+    assert shacl_problems(data, load_shapes()) == []
+
+    broken = g + load_ontology()
+    birmingham = URIRef(uris.authority("BIR"))
+    broken.remove((birmingham, LACAT.authorityType, None))
+    broken.add((birmingham, RDFS.label, g.value(birmingham, RDFS.label) + " (again)"))
+    broken.set((URIRef(uris.authority("LDS")), LACAT.gssCode, Literal("E0800003X")))
+    membership = next(broken.subjects(ORG.member, birmingham))
+    interval = broken.value(membership, ORG.memberDuring)
+    broken.remove((interval, TIME.hasBeginning, None))
+    problems = "\n".join(shacl_problems(broken, load_shapes()))
+    assert f"{birmingham} {LACAT.authorityType}" in problems
+    assert f"{birmingham} {RDFS.label}" in problems
+    assert "LDS" in problems and "gssCode" in problems
+    assert "dated beginning" in problems
