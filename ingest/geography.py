@@ -762,8 +762,9 @@ def geography_step(ctx: BuildContext) -> list[GraphOutput]:
     from catalogue.build import GraphOutput
 
     register = load_register(ctx.settings.sources_dir)
-    for rule, detail in register.resolutions:
-        ctx.log(f"      resolved [{rule}] {detail}")
+    # One line per rule keeps the progress display readable; the details are in the Register.
+    by_rule = Counter(rule for rule, _ in register.resolutions)
+    ctx.log("      source conflicts resolved: " + ", ".join(f"{r} x{n}" for r, n in sorted(by_rule.items())))
     g = register_graph(register, ctx.uris, load_areas(ctx.settings.records_dir))
     sources = [ctx.settings.sources_dir / GEOGRAPHY / rel for rel in READ_FILES]
     current = register.current()
