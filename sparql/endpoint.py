@@ -237,10 +237,11 @@ def _job(store: Store, settings: Settings, query: str, shape: QueryShape, fmt: s
         named_graphs=tuple(named) if named is not None else None,
         use_union=not shape.has_dataset,
         timeout_s=settings.query_timeout_s,
+        base_iri=settings.base_uri,
     )
     if isinstance(store, RemoteStore):
         # Remote servers do not know our prefixes: declare them in front of the query.
-        return replace(job, query=PREFIX_BLOCK + query, remote_url=settings.remote_query_url,
+        return replace(job, query=f"BASE <{settings.base_uri}>\n" + PREFIX_BLOCK + query, remote_url=settings.remote_query_url,
                        remote_union=tuple(store.graphs()) if not shape.has_dataset else ())
     return replace(job, store_path=store.info.path)
 

@@ -55,6 +55,7 @@ class Job:
     remote_url: str = ""  # remote backend: the SPARQL query URL
     remote_union: tuple[str, ...] = ()  # remote backend: every named graph, for the union default graph
     timeout_s: float = 10.0
+    base_iri: str | None = None  # relative IRIs in the query resolve against the catalogue's base
 
 
 @dataclass
@@ -178,7 +179,7 @@ class _Worker:
         from catalogue.uris import PREFIXES
 
         # The project's prefixes are declared for every query, as on the query page.
-        kwargs: dict[str, object] = {"prefixes": PREFIXES}
+        kwargs: dict[str, object] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
         if job.default_graphs is not None or job.named_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
