@@ -278,7 +278,7 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
     g.add((ds, RDF.type, DCAT.Dataset))
     g.add((ds, RDF.type, LACAT.MetricDataset))
     g.add((ds, DCTERMS.identifier, Literal("metric-" + m.slug)))
-    title = f"{m.title}: values for English councils"
+    title = m.title
     g.add((ds, DCTERMS.title, Literal(title, lang="en")))
     g.add((ds, RDFS.label, Literal(title, lang="en")))
     desc = m.description or f"Values of the metric '{m.title}'."

@@ -1,0 +1,348 @@
+"""Discovery pages: the DCAT catalogue (/catalogue), the datasets finder (/datasets), dataset and
+Single Data List collection pages, the SDL list (/sdl) and the rationalisation reports (/reports).
+
+Every page reads the store through named queries (sparql/queries/*.rq) with bound parameters.
+The datasets finder filters in Python: the catalogue holds a few hundred datasets at most (one
+per source, metric and SDL collection), so one fixed query and an in-memory filter stay cheap
+and keep user input out of SPARQL altogether.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, abort, redirect, render_template, request
+
+from catalogue.reports import BY_NAME, REPORTS, run_report
+from catalogue.uris import PREFIXES
+from sparql.queries import construct, iri, select
+from web import get_store, settings
+from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
+from web.linked_data import alternates, html_view
+
+bp = Blueprint("catalogue_pages", __name__)
+
+_DATASET_PATH = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}(/edition/\d{4}(-\d{2})?)?$")
+_REF = re.compile(r"^\d{3}-\d{2}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
+KIND_LABELS = {"source": "Source dataset", "metric": "Metric dataset", "sdl": "Single Data List collection"}
+
+
+def _base() -> str:
+    return settings().base_uri
+
+
+def _tail(uri: str) -> str:
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# /catalogue: the DCAT catalogue as HTML and every RDF format
+
+
+def _catalogue_rdf(suffix: str | None) -> Response:
+    fmt = BY_SUFFIX.get(suffix) if suffix else negotiate(request.accept_mimetypes)
+    if fmt is None:
+        return Response("Not Acceptable. /catalogue is available as: "
+                        + ", ".join(f.media_type for f in FORMATS) + "\n", status=406, mimetype="text/plain")
+    if fmt.rdf is None:
+        response = Response(catalogue_html(), mimetype="text/html")
+    else:
+        triples = construct(get_store(), "catalogue-graph", catalogue_graph=iri(_base() + "graph/catalogue"),
+                            sdl_graph=iri(_base() + "graph/sdl"))
+        response = Response(serialise(triples, fmt, PREFIXES), mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = ", ".join(
+        f'</catalogue.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS if f.rdf)
+    return response
+
+
+@bp.route("/catalogue")
+def catalogue():
+    return _catalogue_rdf(None)
+
+
+@bp.route("/catalogue.<suffix>")
+def catalogue_suffix(suffix: str):
+    if suffix not in BY_SUFFIX:
+        abort(404)
+    return _catalogue_rdf(suffix)
+
+
+@bp.route("/doc/catalogue")
+def catalogue_doc():
+    return redirect("/catalogue", code=303)
+
+
+@html_view("catalogue")
+def catalogue_view(rest: str):
+    if rest == "single-data-list":
+        return redirect("/sdl", code=303)
+    abort(404)
+
+
+def catalogue_html() -> str:
+    items = _dataset_items()
+    counts = Counter(i.kind for i in items)
+    sources = [i for i in items if i.kind == "source"]
+    metrics = [i for i in items if i.kind == "metric"]
+    return render_template(
+        "catalogue.html", title="Data catalogue", counts=counts, sources=sources, metrics=metrics,
+        alternates=[{"href": f"/catalogue.{f.suffix}", "type": f.media_type} for f in FORMATS if f.rdf],
+        formats=[f for f in FORMATS if f.rdf], base=_base(),
+        breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Data catalogue"}],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# /datasets: faceted finder
+
+
+@dataclass
+class Item:
+    uri: str
+    kind: str
+    title: str
+    identifier: str = ""
+    description: str = ""
+    publisher: str = ""
+    frequency: str = ""
+    status: str = ""
+    departments: dict[str, str] = field(default_factory=dict)  # slug -> name
+    themes: dict[str, str] = field(default_factory=dict)  # EU code -> label
+    service_areas: set[str] = field(default_factory=set)
+    collections: dict[str, str] = field(default_factory=dict)  # ref -> title
+    metrics: dict[str, str] = field(default_factory=dict)  # metric URI -> title
+
+    @property
+    def sdl_status(self) -> str:
+        if self.kind == "sdl":
+            return self.status or "On the list"
+        return "Comes from an SDL return" if self.collections else "Not from an SDL return"
+
+    def facet_values(self) -> dict[str, dict[str, str]]:
+        return {
+            "kind": {self.kind: KIND_LABELS[self.kind]},
+            "department": self.departments,
+            "theme": self.themes,
+            "service_area": {s: s.replace("-", " ").capitalize() for s in self.service_areas},
+            "sdl_status": {_slug(self.sdl_status): self.sdl_status},
+            "frequency": {_slug(self.frequency): self.frequency} if self.frequency else {},
+        }
+
+    def matches(self, text: str) -> bool:
+        hay = " ".join([self.title, self.identifier, self.description, self.publisher,
+                        " ".join(self.collections), " ".join(self.collections.values()),
+                        " ".join(self.metrics.values())]).casefold()
+        return all(word in hay for word in text.casefold().split())
+
+
+FACETS = [
+    ("department", "Department"),
+    ("kind", "Type"),
+    ("theme", "Theme"),
+    ("service_area", "Service area"),
+    ("sdl_status", "Single Data List status"),
+    ("frequency", "Frequency"),
+]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _dataset_items() -> list[Item]:
+    store = get_store()
+    items: dict[str, Item] = {}
+    for r in select(store, "catalogue-datasets"):
+        uri = str(r["ds"])
+        item = items.get(uri)
+        if item is None:
+            item = items[uri] = Item(uri, str(r["kind"]), str(r["title"]), str(r.get("identifier", "")),
+                                     str(r.get("description", "")), str(r.get("publisherName", "")),
+                                     str(r.get("frequency", "")), str(r.get("status", "")))
+        if r.get("serviceArea"):
+            item.service_areas.add(str(r["serviceArea"]))
+        # The project's own agent publishes metric datasets; their departments come from the returns.
+        if r.get("dept") and item.kind != "metric":
+            item.departments[_tail(str(r["dept"]))] = str(r["deptName"])
+    for r in select(store, "catalogue-dataset-themes"):
+        if str(r["ds"]) in items:
+            items[str(r["ds"])].themes[_tail(str(r["theme"]))] = str(r["themeLabel"])
+    for r in select(store, "catalogue-dataset-collections"):
+        item = items.get(str(r["ds"]))
+        if item is None:
+            continue
+        item.collections[str(r["ref"])] = str(r["collectionTitle"])
+        if r.get("dept"):
+            item.departments[_tail(str(r["dept"]))] = str(r["deptName"])
+    for r in select(store, "catalogue-dataset-metrics"):
+        item = items.get(str(r["ds"]))
+        if item is None:
+            continue
+        item.metrics[str(r["metric"])] = str(r["metricTitle"])
+        if r.get("serviceArea"):
+            item.service_areas.add(str(r["serviceArea"]))
+    return sorted(items.values(), key=lambda i: (["source", "metric", "sdl"].index(i.kind), i.identifier, i.title))
+
+
+@bp.route("/datasets")
+def datasets():
+    items = _dataset_items()
+    q = request.args.get("q", "").strip()[:200]
+    chosen = {key: set(request.args.getlist(key)) for key, _ in FACETS}
+    results = []
+    for item in items:
+        if q and not item.matches(q):
+            continue
+        values = item.facet_values()
+        if all(not sel or sel & set(values[key]) for key, sel in chosen.items()):
+            results.append(item)
+    facets = []
+    for key, label in FACETS:
+        options: dict[str, str] = {}
+        counts: Counter[str] = Counter()
+        for item in items:
+            options.update(item.facet_values()[key])
+        for item in results:
+            counts.update(item.facet_values()[key].keys())
+        facets.append({
+            "key": key, "label": label,
+            "options": sorted(({"value": v, "label": lab, "count": counts.get(v, 0), "checked": v in chosen[key]}
+                               for v, lab in options.items()), key=lambda o: o["label"].casefold()),
+        })
+    active = [(key, v, dict((o["value"], o["label"]) for f in facets if f["key"] == key for o in f["options"])
+               .get(v, v)) for key, sel in chosen.items() for v in sorted(sel)]
+    return render_template("datasets.html", title="Find datasets", items=results, total=len(items), q=q,
+                           facets=facets, active=active, kind_labels=KIND_LABELS,
+                           breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Datasets"}])
+
+
+@html_view("organisation")
+def organisation_view(rest: str):
+    if not _SLUG.match(rest):
+        abort(404)
+    return redirect(f"/datasets?department={rest}", code=303)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dataset pages
+
+
+@html_view("dataset")
+def dataset_view(rest: str):
+    if not _DATASET_PATH.match(rest):
+        abort(404)
+    uri = _base() + "id/dataset/" + rest
+    store = get_store()
+    rows = select(store, "dataset-page", ds=iri(uri))
+    if not rows:
+        abort(404)
+    d = rows[0]
+    distributions = select(store, "dataset-distributions", ds=iri(uri))
+    collections = select(store, "dataset-collections", ds=iri(uri))
+    uses = select(store, "dataset-uses", ds=iri(uri))
+    return render_template(
+        "dataset.html", title=d["title"], d=d, distributions=distributions, collections=collections,
+        used_by=[u for u in uses if u["direction"] == "used-by"], uses=[u for u in uses if u["direction"] == "uses"],
+        uri=uri, alternates=alternates("dataset/" + rest),
+        breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Datasets", "href": "/datasets"}, {"text": d["title"]}],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The Single Data List
+
+
+@bp.route("/sdl")
+def sdl_list():
+    store = get_store()
+    rows = select(store, "sdl-collections")
+    sections: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        sections[str(r["section"])].append(r)
+    principles = select(store, "sdl-principles")
+    unlinked = select(store, "sdl-catalogue-changes")
+    order = ["Central government departments", "Central government's arm's length bodies",
+             "Other independent public bodies", "Other Independent bodies",
+             "Other public bodies not part of the single data list", "not stated (changes page only)"]
+    ordered = sorted(sections.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    return render_template("sdl.html", title="The Single Data List", sections=ordered, total=len(rows),
+                           principles=principles, unlinked=unlinked,
+                           alternates=alternates("catalogue/single-data-list"),
+                           breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Datasets", "href": "/datasets"},
+                                        {"text": "Single Data List"}])
+
+
+@html_view("sdl-collection")
+def sdl_collection_view(rest: str):
+    if not _REF.match(rest):
+        abort(404)
+    uri = _base() + "id/sdl-collection/" + rest
+    store = get_store()
+    rows = select(store, "sdl-collection", collection=iri(uri))
+    if not rows or not rows[0].get("ref"):
+        abort(404)
+    c = rows[0]
+    changes = select(store, "sdl-collection-changes", collection=iri(uri))
+    uses = select(store, "sdl-collection-uses", collection=iri(uri))
+    return render_template(
+        "sdl_collection.html", title=f"{c['ref']} {c['title']}", c=c, changes=changes,
+        sources=[u for u in uses if u["kind"] == "source"], metrics=[u for u in uses if u["kind"] == "metric"],
+        uri=uri, alternates=alternates("sdl-collection/" + rest),
+        breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Single Data List", "href": "/sdl"}, {"text": c["ref"]}],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rationalisation reports
+
+
+@bp.route("/reports")
+def reports_index():
+    return render_template("reports.html", title="Data landscape reports", reports=REPORTS,
+                           breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Reports"}])
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheet programs run cells that start with these characters as formulas.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+@bp.route("/reports/<name>")
+def report(name: str):
+    if name.endswith(".csv"):
+        return report_csv(name.removesuffix(".csv"))
+    rep = BY_NAME.get(name)
+    if rep is None:
+        abort(404)
+    rows = run_report(get_store(), rep)
+    summary = None
+    if name == "year-on-year":
+        summary = sorted(Counter((r["year"], r["changeType"]) for r in rows).items())
+    return render_template("report.html", title=rep.title, report=rep, rows=rows, summary=summary,
+                           query=f"docs/reports/{rep.name}.rq",
+                           breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Reports", "href": "/reports"},
+                                        {"text": rep.title}])
+
+
+def report_csv(name: str) -> Response:
+    rep = BY_NAME.get(name)
+    if rep is None:
+        abort(404)
+    rows = run_report(get_store(), rep)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([heading for _, heading in rep.columns])
+    for r in rows:
+        writer.writerow([_cell(r.get(var)) for var, _ in rep.columns])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{rep.name}.csv"'
+    return response
