@@ -68,7 +68,8 @@ def _add_extensions(sub: argparse._SubParsersAction) -> None:
     """Command groups owned by other modules (each registers itself with a `register(sub)`)."""
     import importlib
 
-    for module in ("catalogue.metric_cli", "datapackages.cli", "catalogue.store_cli", "catalogue.user_cli"):
+    for module in ("catalogue.metric_cli", "datapackages.cli", "catalogue.store_cli", "catalogue.user_cli",
+                   "catalogue.sdl_cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
