@@ -9,6 +9,7 @@ from __future__ import annotations
 from catalogue.build import Check, Step
 from catalogue.dcat import dcat_step
 from catalogue.ontology_step import ontology_step
+from catalogue.reports import reports_check
 from catalogue.sdl import sdl_step
 from catalogue.shacl_check import shacl_check
 from ingest.geography import geography_step
@@ -23,4 +24,5 @@ STEPS: list[Step] = [
 
 CHECKS: list[Check] = [
     shacl_check,
+    reports_check,
 ]
