@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from catalogue.settings import Settings
 from catalogue.uris import PREFIXES
-from sparql.formats import FORMATS, formats_for, media_types
+from sparql.formats import FORMATS, format_by_name, formats_for, media_types
 from sparql.guard import GuardError, QueryShape, check
 from sparql.pool import Answer, Job, QueryFailed, get_pool
 from sparql.store import RemoteStore, Store
@@ -160,14 +160,11 @@ def _negotiate(shape: QueryShape) -> str:
     keys = formats_for(shape.form)
     asked = request.values.get("format") or request.values.get("output")
     if asked:
-        asked = asked.lower()
-        if asked == "html":
+        if asked.lower() == "html":
             return "html"
-        if asked in keys:
-            return asked
-        by_media = media_types(keys)
-        if asked in by_media:
-            return by_media[asked]
+        named = format_by_name(asked, shape.form)
+        if named:
+            return named
         raise ProtocolError(406, f"Format '{asked}' is not available for a {shape.form} query; "
                                  f"choose one of: {', '.join(keys)}.")
     accept = request.accept_mimetypes

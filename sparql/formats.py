@@ -27,7 +27,7 @@ FORMATS: dict[str, ResultFormat] = {
         ResultFormat("csv", "text/csv", "CSV", results=ox.QueryResultsFormat.CSV),
         ResultFormat("tsv", "text/tab-separated-values", "TSV", results=ox.QueryResultsFormat.TSV),
         ResultFormat("ttl", "text/turtle", "Turtle", rdf=ox.RdfFormat.TURTLE,
-                     aliases=("application/x-turtle",)),
+                     aliases=("application/x-turtle", "application/turtle")),
         ResultFormat("nt", "application/n-triples", "N-Triples", rdf=ox.RdfFormat.N_TRIPLES,
                      aliases=("text/plain",)),
         ResultFormat("jsonld", "application/ld+json", "JSON-LD", rdf=ox.RdfFormat.JSON_LD),
@@ -41,6 +41,24 @@ FORMATS: dict[str, ResultFormat] = {
 TABULAR = ["json", "xml", "csv", "tsv"]
 BOOLEAN = ["json", "xml", "csv", "tsv"]
 GRAPH = ["ttl", "nt", "jsonld", "rdf", "nq", "trig"]
+
+
+# Names clients put in ?format= / ?output= (SPARQLWrapper sends e.g. "turtle", "json-ld", "xml").
+_NAMES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld", "rdfxml": "rdf",
+          "rdf+xml": "rdf", "nquads": "nq", "n-quads": "nq", "text": "tsv"}
+_GRAPH_NAMES = {"xml": "rdf", "json": "jsonld"}
+
+
+def format_by_name(name: str, form: str) -> str | None:
+    """The format key a ?format= value names for this query form, or None."""
+    name = name.lower()
+    keys = formats_for(form)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        name = _GRAPH_NAMES.get(name, name)
+    name = _NAMES.get(name, name)
+    if name in keys:
+        return name
+    return media_types(keys).get(name)
 
 
 def formats_for(form: str) -> list[str]:
