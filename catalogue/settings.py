@@ -87,10 +87,55 @@ class Settings:
         default=8,
         metadata={"env": "LACAT_WEB_THREADS", "doc": "Threads per WSGI worker process."},
     )
+    # Early-warning flags and the analysts' pages (docs/early-warning.md,
+    # docs/decisions/0005-restricted-flags-store.md).
+    flags_public: bool = field(
+        default=False,
+        metadata={"env": "LACAT_FLAGS_PUBLIC", "doc": "Publish the flags of published early-warning rules in "
+                  "the public catalogue (graph/flags); false keeps every flag in the restricted store only."},
+    )
+    secret_key_file: str = field(
+        default="",
+        metadata={"env": "LACAT_SECRET_KEY_FILE", "doc": "File holding the key that signs analyst sessions; empty "
+                  "means var/auth/secret_key, generated on first use with 0600 permissions."},
+    )
+    secure_cookies: bool = field(
+        default=False,
+        metadata={"env": "LACAT_SECURE_COOKIES", "doc": "Mark session cookies Secure (set true when served over "
+                  "https; an https LACAT_BASE_URI implies it)."},
+    )
+    session_hours: float = field(
+        default=8.0,
+        metadata={"env": "LACAT_SESSION_HOURS", "doc": "How long an analyst stays signed in, hours."},
+    )
+    login_max_failures: int = field(
+        default=5,
+        metadata={"env": "LACAT_LOGIN_MAX_FAILURES", "doc": "Wrong passwords in a row that lock an analyst account."},
+    )
+    login_lockout_s: int = field(
+        default=900,
+        metadata={"env": "LACAT_LOGIN_LOCKOUT", "doc": "How long a locked account or client address stays locked, "
+                  "seconds; also the window of LACAT_LOGIN_CLIENT_LIMIT."},
+    )
+    login_client_limit: int = field(
+        default=20,
+        metadata={"env": "LACAT_LOGIN_CLIENT_LIMIT", "doc": "Failed sign-ins one client address may make within "
+                  "LACAT_LOGIN_LOCKOUT seconds before it is refused."},
+    )
 
     @property
     def stores_dir(self) -> Path:
         return self.var_dir / "stores"
+
+    @property
+    def restricted_dir(self) -> Path:
+        """Stores of restricted data (early-warning flags), one per build; never served publicly."""
+        return self.var_dir / "restricted"
+
+    @property
+    def auth_dir(self) -> Path:
+        """Analyst accounts, session key and audit log."""
+        return self.var_dir / "auth"
 
     @property
     def current_pointer(self) -> Path:
