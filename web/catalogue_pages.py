@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from catalogue.reports import BY_NAME, REPORTS, run_report
@@ -52,13 +53,30 @@ def _catalogue_rdf(suffix: str | None) -> Response:
     if fmt.rdf is None:
         response = Response(catalogue_html(), mimetype="text/html")
     else:
-        triples = construct(get_store(), "catalogue-graph", catalogue_graph=iri(_base() + "graph/catalogue"),
-                            sdl_graph=iri(_base() + "graph/sdl"))
+        triples = restore_datatypes(construct(get_store(), "catalogue-graph",
+                                              catalogue_graph=iri(_base() + "graph/catalogue"),
+                                              sdl_graph=iri(_base() + "graph/sdl")))
         response = Response(serialise(triples, fmt, PREFIXES), mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = ", ".join(
         f'</catalogue.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS if f.rdf)
     return response
+
+
+_BYTE_SIZE = ox.NamedNode("http://www.w3.org/ns/dcat#byteSize")
+_NON_NEGATIVE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")
+
+
+def restore_datatypes(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """Oxigraph stores xsd:nonNegativeInteger as xsd:integer (it normalises literals on load,
+    oxigraph/oxigraph#526); DCAT requires dcat:byteSize as xsd:nonNegativeInteger, so the datatype
+    the build wrote is restored on the way out."""
+    out = []
+    for t in triples:
+        if t.predicate == _BYTE_SIZE and isinstance(t.object, ox.Literal):
+            t = ox.Triple(t.subject, t.predicate, ox.Literal(t.object.value, datatype=_NON_NEGATIVE))
+        out.append(t)
+    return out
 
 
 @bp.route("/catalogue")
