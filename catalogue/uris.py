@@ -144,6 +144,20 @@ class Uris:
     def neighbour(self, method: str, code: str, rank: int) -> str:
         return self._id("neighbour", method, code, str(rank))
 
+    # Early-warning rules and flags (catalogue/rules.py, catalogue/flags.py) and whom to learn from
+    # (catalogue/learn_from.py).
+    def rule(self, slug: str) -> str:
+        return self._id("rule", slug)
+
+    def rule_version(self, slug: str, n: int) -> str:
+        return self._id("rule", slug, "version", str(n))
+
+    def flag(self, rule: str, version: int, metric: str, code: str, period: str) -> str:
+        return self._id("flag", rule, str(version), metric, code, period)
+
+    def learn_from(self, kind: str, metric: str, code: str, period: str) -> str:
+        return self._id("learn-from", kind, metric, code, period)
+
     def graph(self, kind: str, slug: str | None = None) -> str:
         tail = kind if slug is None else f"{kind}/{slug}"
         return self.base + "graph/" + tail
