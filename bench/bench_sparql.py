@@ -1,0 +1,304 @@
+"""SPARQL endpoint benchmark: our /sparql (under gunicorn) against the Oxigraph server and
+in-process pyoxigraph, on the same data and query mix, measured in one run.
+
+The data is SYNTHETIC, generated at run time (random values for made-up councils and metrics):
+it only gives the engines realistic shapes and volumes to work on, and is never published.
+
+    .venv/bin/python bench/bench_sparql.py --sizes 100k          # quick
+    .venv/bin/python bench/bench_sparql.py --sizes 100k,1m       # the full run
+
+For every query of the mix it prints the median and 95th-percentile latency at concurrency 1,
+the throughput at concurrency 8, and the ratios ours / Oxigraph server and ours / in-process.
+Uncached figures use POST (never cached); the cached figure repeats one identical GET.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pyoxigraph as ox
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from catalogue.settings import Settings  # noqa: E402
+from sparql.store import StoreWriter, read_pointer  # noqa: E402
+
+EX = "http://bench.invalid/"  # a reserved, unresolvable domain: nobody mistakes this for real data
+GRAPH = EX + "graph/synthetic"
+N_AUTHORITIES = 350
+N_METRICS = 40
+PERIODS = [f"{y}-{(y + 1) % 100:02d}" for y in range(2000, 2025)]
+PREFIX = f"PREFIX ex: <{EX}def#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+# (name, query template); {a} an authority number, {m} a metric number, {p} a period.
+QUERIES: list[tuple[str, str]] = [
+    ("council-over-time", PREFIX + "SELECT ?period ?value WHERE { ?o ex:metric <" + EX + "metric/{m}> ; "
+     "ex:authority <" + EX + "authority/{a}> ; ex:period ?period ; ex:value ?value } ORDER BY ?period"),
+    ("metric-average-by-period", PREFIX + "SELECT ?period (AVG(?value) AS ?mean) (COUNT(*) AS ?n) WHERE { "
+     "?o ex:metric <" + EX + "metric/{m}> ; ex:period ?period ; ex:value ?value } GROUP BY ?period ORDER BY ?period"),
+    ("top-20-in-period", PREFIX + "SELECT ?authority ?label ?value WHERE { ?o ex:metric <" + EX + "metric/{m}> ; "
+     "ex:period \"{p}\" ; ex:authority ?authority ; ex:value ?value . ?authority rdfs:label ?label } "
+     "ORDER BY DESC(?value) LIMIT 20"),
+    ("authority-list", PREFIX + "SELECT ?authority ?label WHERE { ?authority a ex:Authority ; rdfs:label ?label . "
+     "FILTER(STRSTARTS(?label, \"Council {a}\")) } ORDER BY ?label"),
+    ("ask-observation", PREFIX + "ASK { ?o ex:authority <" + EX + "authority/{a}> ; ex:metric <" + EX + "metric/{m}> ; "
+     "ex:period \"{p}\" }"),
+]
+JSON = "application/sparql-results+json"
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    if text.endswith("m"):
+        return int(float(text[:-1]) * 1_000_000)
+    if text.endswith("k"):
+        return int(float(text[:-1]) * 1_000)
+    return int(text)
+
+
+def synthetic_ntriples(n_obs: int, path: Path, seed: int = 1) -> int:
+    """Write n_obs synthetic observations (5 triples each) plus authorities and metrics."""
+    rng = random.Random(seed)
+    xsd_dec = "<http://www.w3.org/2001/XMLSchema#decimal>"
+    lines = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for a in range(N_AUTHORITIES):
+            out.write(f"<{EX}authority/{a}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{EX}def#Authority> .\n")
+            out.write(f"<{EX}authority/{a}> <http://www.w3.org/2000/01/rdf-schema#label> \"Council {a}\" .\n")
+            lines += 2
+        for m in range(N_METRICS):
+            out.write(f"<{EX}metric/{m}> <http://www.w3.org/2000/01/rdf-schema#label> \"Metric {m}\" .\n")
+            lines += 1
+        i = 0
+        while i < n_obs:
+            for m in range(N_METRICS):
+                for a in range(N_AUTHORITIES):
+                    if i >= n_obs:
+                        break
+                    p = PERIODS[(i // (N_METRICS * N_AUTHORITIES)) % len(PERIODS)]
+                    o = f"<{EX}obs/{i}>"
+                    out.write(f"{o} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{EX}def#Observation> .\n"
+                              f"{o} <{EX}def#metric> <{EX}metric/{m}> .\n"
+                              f"{o} <{EX}def#authority> <{EX}authority/{a}> .\n"
+                              f"{o} <{EX}def#period> \"{p}\" .\n"
+                              f"{o} <{EX}def#value> \"{rng.uniform(0, 1000):.2f}\"^^{xsd_dec} .\n")
+                    lines += 5
+                    i += 1
+    return lines
+
+
+def instance(template: str, rng: random.Random, n_obs: int) -> str:
+    periods_present = max(1, min(len(PERIODS), -(-n_obs // (N_METRICS * N_AUTHORITIES))))
+    return (template.replace("{a}", str(rng.randrange(N_AUTHORITIES)))
+            .replace("{m}", str(rng.randrange(N_METRICS)))
+            .replace("{p}", PERIODS[rng.randrange(periods_present)]))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early ({url})")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not start: {url}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets: each is a function query -> response bytes, safe to call from many threads
+
+
+def inprocess_target(store_path: str) -> Callable[[str, bool], bytes]:
+    store = ox.Store.read_only(store_path)
+
+    def run(query: str, cached: bool) -> bytes:
+        result = store.query(query, use_default_graph_as_union=True)
+        return result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+
+    return run
+
+
+def http_target(url: str) -> Callable[[str, bool], bytes]:
+    local = threading.local()
+
+    def run(query: str, cached: bool) -> bytes:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        if cached:
+            r = session.get(url, params={"query": query}, headers={"Accept": JSON}, timeout=120)
+        else:
+            r = session.post(url, data=query.encode(), timeout=120,
+                             headers={"Content-Type": "application/sparql-query", "Accept": JSON})
+        if r.status_code != 200:
+            raise RuntimeError(f"{url}: {r.status_code} {r.text[:200]}")
+        return r.content
+
+    return run
+
+
+def latencies(run: Callable[[str, bool], bytes], queries: list[str], cached: bool = False) -> list[float]:
+    out = []
+    for q in queries:
+        t = time.perf_counter()
+        run(q, cached)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def throughput(run: Callable[[str, bool], bytes], queries: list[str], workers: int, cached: bool = False) -> float:
+    t = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda q: run(q, cached), queries))
+    return len(queries) / (time.perf_counter() - t)
+
+
+def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
+    report: list[str] = []
+    say = lambda line="": (print(line, flush=True), report.append(line))  # noqa: E731
+    say(f"## {n_obs:,} synthetic observations")
+    nt = work / f"synthetic-{n_obs}.nt"
+    t = time.perf_counter()
+    triples = synthetic_ntriples(n_obs, nt)
+    var = work / f"var-{n_obs}"
+    settings = Settings.from_env(var_dir=var)
+    writer = StoreWriter(settings, f"synthetic-{n_obs}")
+    writer.store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(GRAPH))
+    writer.publish()
+    nt.unlink()
+    store_path = read_pointer(settings).path
+    say(f"generated and loaded {triples:,} triples in {time.perf_counter() - t:.0f} s")
+
+    oxi_port, our_port = free_port(), free_port()
+    oxi_exe = shutil.which("oxigraph", path=str(ROOT / ".venv" / "bin")) or "oxigraph"
+    oxi = subprocess.Popen([oxi_exe, "serve-read-only", "--location", store_path, "--bind",
+                            f"127.0.0.1:{oxi_port}", "--union-default-graph"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "LACAT_VAR_DIR": str(var), "LACAT_QUERY_TIMEOUT": "60",
+           "LACAT_MAX_RESULT_ROWS": "1000000"}
+    ours = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(our_port)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        oxi_url, our_url = f"http://127.0.0.1:{oxi_port}/query", f"http://127.0.0.1:{our_port}/sparql"
+        wait_http(f"http://127.0.0.1:{oxi_port}/", oxi)
+        wait_http(f"http://127.0.0.1:{our_port}/sparql?query=ASK%7B%7D", ours)
+        targets = {"in-process": inprocess_target(store_path), "oxigraph-server": http_target(oxi_url),
+                   "ours": http_target(our_url)}
+        # Warm every target (caches, query workers of every gunicorn worker) before measuring.
+        warm_rng = random.Random(7)
+        for run in targets.values():
+            throughput(run, [instance(t, warm_rng, n_obs) for _, t in QUERIES] * 4, 8)
+
+        say()
+        say("| query | target | median ms (c=1) | p95 ms (c=1) | req/s (c=8) |")
+        say("|---|---|---:|---:|---:|")
+        totals: dict[str, float] = {}
+        ratios: list[tuple[str, float, float]] = []
+        for name, template in QUERIES:
+            rng = random.Random(hash(name) & 0xFFFF)  # the same query instances for every target
+            seq = [instance(template, rng, n_obs) for _ in range(args.requests)]
+            conc = [instance(template, rng, n_obs) for _ in range(args.requests * 2)]
+            # The machine may be shared: targets take turns, round after round, so a burst of
+            # outside load does not fall on one of them only; each figure is the median round.
+            lats: dict[str, list[float]] = {t: [] for t in targets}
+            rounds: dict[str, list[float]] = {t: [] for t in targets}
+            for r in range(args.rounds):
+                order = list(targets) if r % 2 == 0 else list(reversed(targets))
+                for target in order:
+                    lats[target] += latencies(targets[target], seq[r::args.rounds])
+                    rounds[target].append(throughput(targets[target], conc, 8))
+            tp: dict[str, float] = {}
+            for target in targets:
+                lat = sorted(lats[target])
+                tp[target] = statistics.median(rounds[target])
+                p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
+                say(f"| {name} | {target} | {statistics.median(lat) * 1000:.1f} | {p95 * 1000:.1f} | "
+                    f"{tp[target]:.1f} |")
+                totals[target] = totals.get(target, 0.0) + 1.0 / tp[target]
+            ratios.append((name, tp["ours"] / tp["oxigraph-server"], tp["ours"] / tp["in-process"]))
+
+        # The whole mix at concurrency 8, interleaved as real traffic would be.
+        mix_rng = random.Random(42)
+        mix = [instance(t, mix_rng, n_obs) for _ in range(args.requests * 2) for _, t in QUERIES]
+        mix_rounds: dict[str, list[float]] = {t: [] for t in targets}
+        for r in range(args.rounds):
+            for target in (list(targets) if r % 2 == 0 else list(reversed(targets))):
+                mix_rounds[target].append(throughput(targets[target], mix, 8))
+        mix_tp = {t: statistics.median(v) for t, v in mix_rounds.items()}
+
+        # Cached repeats: one identical GET, against the same query uncached (POST).
+        repeat = instance(QUERIES[1][1], random.Random(3), n_obs)
+        http_target(our_url)(repeat, True)
+        cached = throughput(targets["ours"], [repeat] * (args.requests * 4), 8, cached=True)
+        uncached = throughput(targets["ours"], [repeat] * (args.requests * 2), 8, cached=False)
+        oxi_repeat = throughput(targets["oxigraph-server"], [repeat] * (args.requests * 2), 8)
+
+        say()
+        say("| query | ours / Oxigraph server (c=8) | ours / in-process (c=8) |")
+        say("|---|---:|---:|")
+        for name, vs_peer, vs_floor in ratios:
+            say(f"| {name} | {vs_peer:.2f} | {vs_floor:.2f} |")
+        say(f"| **whole mix** | **{mix_tp['ours'] / mix_tp['oxigraph-server']:.2f}** | "
+            f"{mix_tp['ours'] / mix_tp['in-process']:.2f} |")
+        say()
+        say(f"mix throughput at c=8, req/s: in-process {mix_tp['in-process']:.1f}, "
+            f"Oxigraph server {mix_tp['oxigraph-server']:.1f}, ours {mix_tp['ours']:.1f}")
+        say(f"cached repeats ({QUERIES[1][0]}), c=8: {cached:.1f} req/s against {uncached:.1f} uncached "
+            f"= {cached / uncached:.1f}x; Oxigraph server {oxi_repeat:.1f} req/s "
+            f"= {cached / oxi_repeat:.1f}x")
+        say()
+    finally:
+        for proc in (oxi, ours):
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100k", help="observation counts, comma-separated (e.g. 100k,1m)")
+    parser.add_argument("--requests", type=int, default=20, help="requests per query at concurrency 1")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per measurement")
+    parser.add_argument("--keep", action="store_true", help="keep the generated stores")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="lacat-bench-"))
+    print(f"SYNTHETIC data generated at run time; {os.cpu_count()} CPU(s); pyoxigraph {ox.__version__}\n")
+    try:
+        for size in args.sizes.split(","):
+            bench_size(parse_size(size), args, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
