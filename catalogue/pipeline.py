@@ -7,22 +7,31 @@ Register a new source or record type by adding its step here; a step is a functi
 from __future__ import annotations
 
 from catalogue.build import Check, Step
+from catalogue.comparison import comparison_step
+from catalogue.cube_check import cube_check
 from catalogue.dcat import dcat_step
+from catalogue.metrics import metrics_step
 from catalogue.ontology_step import ontology_step
 from catalogue.reports import reports_check
 from catalogue.sdl import sdl_step
 from catalogue.shacl_check import shacl_check
+from catalogue.similar import similar_step
 from ingest.geography import geography_step
 
 STEPS: list[Step] = [
     ontology_step,
     geography_step,
     sdl_step,
+    # Metrics after geography: observations attach to the authorities it loaded.
+    metrics_step,
+    comparison_step,
+    similar_step,
     # Keep the DCAT catalogue last: it reads the metric graphs loaded by the steps before it.
     dcat_step,
 ]
 
 CHECKS: list[Check] = [
     shacl_check,
+    cube_check,
     reports_check,
 ]

@@ -1,0 +1,456 @@
+"""Metric records -> RDF (graph/metrics), and their source files -> RDF Data Cube observations
+(graph/dataset/{source slug}).
+
+A metric record (catalogue/records/metrics/{slug}.yaml) is validated against the JSON Schema
+catalogue/records/metric.schema.json; errors name the file, the line and the field. Each record
+names the source file, adapter and selector its figures come from; every source file is
+validated with its Frictionless Table Schema and the named checks of ingest.adapters.base before
+anything of it is converted, so a broken file loads nothing.
+
+Modelling (docs/decisions/0004-missing-values-in-the-cube.md): one qb:DataSet and one
+qb:DataStructureDefinition per metric; observations keyed by authority (refArea) and period
+(refPeriod) with the metric as measure and the unit as attribute. An authority-period the source
+lists without a value is a lacat:MissingObservation with status and reason, outside the cube,
+because the Data Cube integrity constraint IC-14 requires every observation to carry its measure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+import yaml
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from catalogue.build import BuildContext, GraphOutput
+from catalogue.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
+from ingest.adapters import ADAPTERS
+from ingest.adapters.base import MetricSelection, excluded_summary, tidy, validate
+from ingest.errors import Problem, SourceError, display_name
+from ingest.geography import authority_type_concept, load_register
+from ingest.observations import ENGLAND_GSS, period_sort_key
+
+SCHEMA_FILE = "metric.schema.json"
+METRICS_DIR = "metrics"
+ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml")
+
+# DCAT 3 (rdflib's closed DCAT namespace predates dcat:version).
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+
+UNIT_URIS: dict[str, str] = {
+    "percent": str(QUDT_UNIT["PERCENT"]),
+}
+
+
+def unit_uri(unit: str) -> URIRef:
+    return URIRef(UNIT_URIS.get(unit, f"{LACAT_CONCEPT}unit/{unit}"))
+
+
+def concept(scheme: str, notation: str) -> URIRef:
+    return URIRef(f"{LACAT_CONCEPT}{scheme}/{notation}")
+
+
+def source_file_uri(uris: Uris, path: Path) -> URIRef:
+    # The same URI catalogue.build._provenance gives each file of GraphOutput.sources, so the
+    # origin and licence added here describe the entity that carries the file's checksum.
+    return URIRef(uris.base + "id/source-file/" + display_name(path).replace("/", "--"))
+
+
+@dataclass
+class MetricRecord:
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def slug(self) -> str:
+        return self.data["slug"]
+
+    @property
+    def polarity(self) -> str:
+        return self.data["polarity"]
+
+    @property
+    def groups(self) -> list[str]:
+        return list(self.data["comparison_groups"])
+
+
+# --- Records -------------------------------------------------------------------------------------
+
+
+def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
+    """Line (1-based) of the YAML node at a JSON path, or of its nearest parent, for messages."""
+    found = node
+    for key in path:
+        if isinstance(found, yaml.MappingNode):
+            nxt = next((v for k, v in found.value if k.value == key), None)
+        elif isinstance(found, yaml.SequenceNode) and isinstance(key, int) and key < len(found.value):
+            nxt = found.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        found = nxt
+    return found.start_mark.line + 1 if found is not None else None
+
+
+def load_records(records_dir: Path, sources_dir: Path | None = None) -> list[MetricRecord]:
+    """Every metric record, validated; raises SourceError naming file, line and field."""
+    schema = json.loads((records_dir / SCHEMA_FILE).read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    problems: list[Problem] = []
+    records: list[MetricRecord] = []
+    for path in sorted((records_dir / METRICS_DIR).glob("*.yaml")):
+        name = display_name(path)
+        text = path.read_text(encoding="utf-8")
+        try:
+            node = yaml.compose(text)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problems.append(Problem(name, f"not valid YAML: {exc}", mark.line + 1 if mark else None, None, "yaml"))
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(name, "a metric record must be a mapping of fields", None, None, "type"))
+            continue
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        for err in errors:
+            where = ".".join(str(p) for p in err.absolute_path) or None
+            if err.validator == "required":
+                where = str(err.message.split("'")[1])
+            problems.append(Problem(name, err.message, _line_of(node, list(err.absolute_path)), where,
+                                    f"schema:{err.validator}"))
+        if errors:
+            continue
+        record = MetricRecord(path, data)
+        problems.extend(_record_rules(record, node, sources_dir))
+        records.append(record)
+    if problems:
+        raise SourceError(problems)
+    return records
+
+
+def _record_rules(record: MetricRecord, node: yaml.Node, sources_dir: Path | None) -> list[Problem]:
+    """Rules a JSON Schema cannot express."""
+    name = display_name(record.path)
+    data = record.data
+    out: list[Problem] = []
+    if record.slug != record.path.stem:
+        out.append(Problem(name, f"slug {record.slug!r} must equal the file name {record.path.stem!r}",
+                           _line_of(node, ["slug"]), "slug", "slug-matches-file"))
+    versions = [c["version"] for c in data["changes"]]
+    if max(versions) != data["version"]:
+        out.append(Problem(name, f"version {data['version']} has no entry in changes (latest {max(versions)})",
+                           _line_of(node, ["version"]), "version", "version-in-changes"))
+    if data["status"] == "published" and "approval" not in data and not data.get("publication_basis"):
+        out.append(Problem(name, "a published metric needs an approval or a publication_basis",
+                           _line_of(node, ["status"]), "approval", "published-needs-basis"))
+    for i, src in enumerate(data["sources"]):
+        if sources_dir is not None and not (sources_dir / src["file"]).is_file():
+            out.append(Problem(name, f"source file {src['file']} is not in the sources folder",
+                               _line_of(node, ["sources", i, "file"]), f"sources.{i}.file", "source-exists"))
+    return out
+
+
+def load_origins(sources_dir: Path) -> dict[str, dict[str, Any]]:
+    origins: dict[str, dict[str, Any]] = {}
+    for rel in ORIGIN_FILES:
+        path = sources_dir / rel
+        if path.is_file():
+            origins.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return origins
+
+
+# --- Definitions as RDF --------------------------------------------------------------------------
+
+
+def _periods(record: MetricRecord) -> list[str]:
+    return sorted(record.data["periods"], key=period_sort_key)
+
+
+def definitions_graph(records: list[MetricRecord], uris: Uris, counts: dict[str, tuple[int, int]],
+                      methods: dict[str, str]) -> Graph:
+    """graph/metrics: metric concepts, their cubes and data structure definitions."""
+    g = Graph()
+    for prefix, ns in (("qb", QB), ("lacat", LACAT), ("sdmx-dimension", SDMX_DIM), ("sdmx-attribute", SDMX_ATTR)):
+        g.bind(prefix, ns)
+    # The SDMX components the cubes use, declared so the integrity constraints (IC-4: every
+    # dimension has a range) hold without fetching the SDMX vocabularies; ranges as SDMX states them.
+    for dim, label in ((SDMX_DIM.refArea, "Reference area"), (SDMX_DIM.refPeriod, "Reference period")):
+        g.add((dim, RDF.type, QB.DimensionProperty))
+        g.add((dim, RDF.type, RDF.Property))
+        g.add((dim, RDFS.range, RDFS.Resource))
+        g.add((dim, RDFS.label, Literal(label, lang="en")))
+    g.add((SDMX_ATTR.unitMeasure, RDF.type, QB.AttributeProperty))
+    g.add((SDMX_ATTR.unitMeasure, RDFS.label, Literal("Unit of measure", lang="en")))
+    scheme = URIRef(f"{LACAT_CONCEPT}metric")
+    for record in records:
+        d = record.data
+        m = URIRef(uris.metric(record.slug))
+        for t in (LACAT.Metric, QB.MeasureProperty, SKOS.Concept):
+            g.add((m, RDF.type, t))
+        g.add((m, SKOS.inScheme, scheme))
+        g.add((m, RDFS.label, Literal(d["label"], lang="en")))
+        g.add((m, SKOS.prefLabel, Literal(d["label"], lang="en")))
+        if d.get("short_label"):
+            g.add((m, SKOS.altLabel, Literal(d["short_label"], lang="en")))
+        if d.get("code"):
+            g.add((m, SKOS.notation, Literal(d["code"])))
+        g.add((m, DCTERMS.identifier, Literal(record.slug)))
+        g.add((m, SKOS.definition, Literal(d["definition"].strip(), lang="en")))
+        g.add((m, RDFS.range, XSD.decimal))
+        g.add((m, LACAT.unit, unit_uri(d["unit"])))
+        g.add((m, LACAT.polarity, concept("polarity", d["polarity"])))
+        if d["polarity"] != "neither":
+            g.add((m, LACAT.higherIsBetter, Literal(d["polarity"] == "higher")))
+        if d.get("polarity_basis"):
+            g.add((m, LACAT.polarityBasis, Literal(d["polarity_basis"], lang="en")))
+        g.add((m, LACAT.serviceArea, concept("service-area", d["service_area"])))
+        g.add((m, LACAT.metricType, concept("metric-type", d["metric_type"])))
+        g.add((m, LACAT.methodology, Literal(d["methodology"].strip(), lang="en")))
+        for caveat in d["caveats"]:
+            g.add((m, LACAT.caveat, Literal(caveat, lang="en")))
+        for tier in d["tiers"]:
+            g.add((m, LACAT.appliesToAuthorityType, authority_type_concept(tier)))
+        for group in d["comparison_groups"]:
+            g.add((m, LACAT.comparisonGroup, concept("comparison-group", group)))
+        if record.slug in methods:
+            g.add((m, LACAT.similarityMethod, URIRef(methods[record.slug])))
+        for src in d["sources"]:
+            g.add((m, PROV.wasDerivedFrom, URIRef(uris.dataset(src["dataset"]))))
+        periods = _periods(record)
+        for p in periods:
+            pu = URIRef(period_uri(p))
+            g.add((m, LACAT.periodCovered, pu))
+            g.add((pu, LACAT.periodKey, Literal(p)))
+        g.add((m, LACAT.latestPeriod, URIRef(period_uri(periods[-1]))))
+        g.add((m, LACAT.latestPeriodKey, Literal(periods[-1])))
+        for other in d.get("related", []):
+            g.add((m, SKOS.related, URIRef(uris.metric(other))))
+        # Lifecycle fields, ready for the maintenance workflow.
+        g.add((m, LACAT.lifecycleStatus, concept("metric-lifecycle", d["status"])))
+        g.add((m, DCAT.version, Literal(str(d["version"]))))
+        if d.get("publication_basis"):
+            g.add((m, LACAT.publicationBasis, Literal(d["publication_basis"], lang="en")))
+        for change in d["changes"]:
+            g.add((m, SKOS.changeNote, Literal(f"Version {change['version']} ({change['date']}): {change['note']}",
+                                               lang="en")))
+        g.add((m, DCTERMS.modified, Literal(max(c["date"] for c in d["changes"]), datatype=XSD.date)))
+        with_value, missing = counts.get(record.slug, (0, 0))
+        g.add((m, LACAT.observationCount, Literal(with_value)))
+        g.add((m, LACAT.missingCount, Literal(missing)))
+        _cube(g, record, uris)
+    return g
+
+
+def _cube(g: Graph, record: MetricRecord, uris: Uris) -> None:
+    slug = record.slug
+    m = URIRef(uris.metric(slug))
+    ds = URIRef(uris.metric_cube(slug))
+    dsd = URIRef(uris.metric_structure(slug))
+    g.add((m, LACAT.cube, ds))
+    g.add((ds, RDF.type, QB.DataSet))
+    g.add((ds, RDFS.label, Literal(f"{record.data['label']}: observations", lang="en")))
+    g.add((ds, QB.structure, dsd))
+    g.add((ds, LACAT.metric, m))
+    g.add((ds, DCTERMS.license, URIRef(OGL)))
+    for src in record.data["sources"]:
+        g.add((ds, PROV.wasDerivedFrom, URIRef(uris.dataset(src["dataset"]))))
+    g.add((dsd, RDF.type, QB.DataStructureDefinition))
+    g.add((dsd, RDFS.label, Literal(f"Structure of {record.data['label']}", lang="en")))
+    components = [
+        ("area", QB.dimension, SDMX_DIM.refArea, 1, None),
+        ("period", QB.dimension, SDMX_DIM.refPeriod, 2, None),
+        ("measure", QB.measure, m, None, None),
+        ("unit", QB.attribute, SDMX_ATTR.unitMeasure, None, True),
+        ("status", QB.attribute, LACAT.observationStatus, None, False),
+        ("reason", QB.attribute, LACAT.statusReason, None, False),
+    ]
+    for name, kind, prop, order, required in components:
+        spec = URIRef(f"{dsd}/{name}")
+        g.add((dsd, QB.component, spec))
+        g.add((spec, RDF.type, QB.ComponentSpecification))
+        g.add((spec, kind, prop))
+        # Stated as well as the shorthand, so the data is already in the normal form of §10.
+        g.add((spec, QB.componentProperty, prop))
+        if order is not None:
+            g.add((spec, QB.order, Literal(order)))
+        if required is not None:
+            g.add((spec, QB.componentRequired, Literal(required)))
+
+
+# --- Observations --------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceFile:
+    """One source file and the records that select metrics from it."""
+
+    rel: str
+    dataset: str
+    adapter: str
+    records: list[MetricRecord] = field(default_factory=list)
+    selects: dict[str, MetricRecord] = field(default_factory=dict)
+
+
+def source_files(records: list[MetricRecord]) -> list[SourceFile]:
+    files: dict[str, SourceFile] = {}
+    for record in records:
+        for src in record.data["sources"]:
+            sf = files.setdefault(src["file"], SourceFile(src["file"], src["dataset"], src["adapter"]))
+            sf.records.append(record)
+            sf.selects[src["select"]] = record
+    return list(files.values())
+
+
+def selection(sf: SourceFile) -> MetricSelection:
+    sel = MetricSelection()
+    for value, record in sf.selects.items():
+        d = record.data
+        sel.by_select[value] = (record.slug, d["unit"], tuple(d["tiers"]), bool(d.get("includes_england")))
+    return sel
+
+
+def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], uris: Uris) -> Graph:
+    g = Graph()
+    loaded = frame[frame["excluded"].isna()]
+    status_missing = concept("observation-status", "missing")
+    for row in loaded.itertuples(index=False):
+        slug = row.metric
+        m = URIRef(uris.metric(slug))
+        code = row.area
+        area = URIRef(uris.area(ENGLAND_GSS)) if row.area_kind == "england" else URIRef(uris.authority(code))
+        obs = URIRef(uris.observation(slug, code, row.period))
+        cube = URIRef(uris.metric_cube(slug))
+        g.add((obs, SDMX_DIM.refArea, area))
+        g.add((obs, SDMX_DIM.refPeriod, URIRef(period_uri(row.period))))
+        g.add((obs, SDMX_ATTR.unitMeasure, unit_uri(records[slug].data["unit"])))
+        g.add((obs, LACAT.sourceRow, Literal(int(row.row))))
+        if row.status == "missing":
+            g.add((obs, RDF.type, LACAT.MissingObservation))
+            g.add((obs, LACAT.inCube, cube))
+            g.add((obs, LACAT.metric, m))
+            g.add((obs, LACAT.observationStatus, status_missing))
+            g.add((obs, LACAT.statusReason, Literal(row.reason, lang="en")))
+            continue
+        g.add((obs, RDF.type, QB.Observation))
+        g.add((obs, QB.dataSet, cube))
+        g.add((obs, m, Literal(row.value, datatype=XSD.decimal)))
+        if isinstance(row.status, str):
+            g.add((obs, LACAT.observationStatus, concept("observation-status", row.status)))
+    return g
+
+
+def check_periods(sf: SourceFile, frame: pd.DataFrame) -> list[Problem]:
+    """The periods a record lists must be exactly the periods its source has rows for."""
+    problems = []
+    loaded = frame[frame["excluded"].isna()]
+    for record in sf.records:
+        found = set(loaded.loc[loaded["metric"] == record.slug, "period"])
+        listed = set(record.data["periods"])
+        if found != listed:
+            extra = sorted(found - listed, key=period_sort_key)
+            absent = sorted(listed - found, key=period_sort_key)
+            detail = "; ".join(x for x in (f"in the data but not listed: {', '.join(extra)}" if extra else "",
+                                            f"listed but not in the data: {', '.join(absent)}" if absent else "") if x)
+            problems.append(Problem(display_name(record.path), f"periods differ from {sf.rel}: {detail}", None,
+                                    "periods", "periods-match-data"))
+    return problems
+
+
+def provenance_graph(files: list[Path], sources_dir: Path, uris: Uris) -> Graph:
+    """Origin, licence and retrieval date of each source file, on the entity the build records."""
+    g = Graph()
+    origins = load_origins(sources_dir)
+    for path in files:
+        rel = path.relative_to(sources_dir).as_posix()
+        info = origins.get(rel)
+        entity = source_file_uri(uris, path)
+        g.add((entity, RDF.type, PROV.Entity))
+        if not info:
+            continue
+        g.add((entity, PROV.hadPrimarySource, URIRef(info["origin"])))
+        g.add((entity, LACAT.originCommit, Literal(info["commit"])))
+        g.add((entity, LACAT.retrieved, Literal(info["retrieved"], datatype=XSD.date)))
+        g.add((entity, DCTERMS.rights, Literal(info["licence"], lang="en")))
+        if info.get("licence_uri"):
+            g.add((entity, DCTERMS.license, URIRef(info["licence_uri"])))
+        if info.get("derived_from"):
+            g.add((entity, PROV.wasDerivedFrom, source_file_uri(uris, sources_dir / info["derived_from"])))
+        if info.get("note"):
+            g.add((entity, RDFS.comment, Literal(info["note"], lang="en")))
+    return g
+
+
+@dataclass
+class LoadedMetrics:
+    records: list[MetricRecord]
+    frames: dict[str, pd.DataFrame]  # source file (relative path) -> tidy frame
+
+
+def load_metrics(sources_dir: Path, records_dir: Path, register: Any) -> LoadedMetrics:
+    """Validate every record and source file, then tidy each file. Raises SourceError."""
+    records = load_records(records_dir, sources_dir)
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for sf in source_files(records):
+        path = sources_dir / sf.rel
+        layout = ADAPTERS[sf.adapter]
+        sel = selection(sf)
+        validate(path, layout, register, sel)
+        frame = tidy(path, layout, register, sel)
+        problems.extend(check_periods(sf, frame))
+        frames[sf.rel] = frame
+    if problems:
+        raise SourceError(problems)
+    return LoadedMetrics(records, frames)
+
+
+def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
+    """graph/metrics (definitions, cubes, structures) and graph/dataset/{slug} (observations)."""
+    from catalogue.similar import method_for_metric
+
+    settings = ctx.settings
+    register = load_register(settings.sources_dir)
+    loaded = load_metrics(settings.sources_dir, settings.records_dir, register)
+    by_slug = {r.slug: r for r in loaded.records}
+    outputs: list[GraphOutput] = []
+    counts: dict[str, tuple[int, int]] = {}
+    files: list[Path] = []
+    datasets: dict[str, list[str]] = {}
+    for sf in source_files(loaded.records):
+        datasets.setdefault(sf.dataset, []).append(sf.rel)
+    for dataset, rels in datasets.items():
+        g = Graph()
+        paths = []
+        for rel in rels:
+            frame = loaded.frames[rel]
+            path = settings.sources_dir / rel
+            paths.append(path)
+            g += observations_graph(frame, by_slug, ctx.uris)
+            kept = frame[frame["excluded"].isna()]
+            for slug, part in kept.groupby("metric"):
+                n_missing = int((part["status"] == "missing").sum())
+                # A metric may draw on several files (one per year): add up over them.
+                before = counts.get(slug, (0, 0))
+                counts[slug] = (before[0] + len(part) - n_missing, before[1] + n_missing)
+                ctx.log(f"      {slug}: {len(part) - n_missing:,} observations, {n_missing} missing")
+            for reason, n in excluded_summary(frame):
+                ctx.log(f"      {rel}: {n:,} row(s) not loaded: {reason}")
+        files.extend(paths)
+        outputs.append(GraphOutput(ctx.graph("dataset", dataset), g, sources=paths, label=f"observations {dataset}",
+                                   shacl=False))
+    # Descriptor files are part of what was validated; the JSON metadata of ELS indicators and
+    # Oflog's waste JSON are where the records' wording comes from.
+    extras = sorted({p for p in (settings.sources_dir / d for d in ("oflog", "metrics/ons_els", "skills"))
+                     for p in p.glob("*.json")})
+    methods = {r.slug: method_for_metric(ctx.uris, r) for r in loaded.records}
+    defs = definitions_graph(loaded.records, ctx.uris, counts, methods)
+    defs += provenance_graph(files + extras, settings.sources_dir, ctx.uris)
+    record_files = [r.path for r in loaded.records] + [settings.records_dir / SCHEMA_FILE]
+    outputs.insert(0, GraphOutput(ctx.graph("metrics"), defs, sources=record_files + extras, label="metrics"))
+    return outputs

@@ -1,0 +1,13 @@
+"""Source adapters: one per source file format, each a `Layout` read by ingest.adapters.base."""
+
+from __future__ import annotations
+
+from ingest.adapters import defra_recycling, oflog_asc, oflog_waste, ons_els
+from ingest.adapters.base import Layout
+
+ADAPTERS: dict[str, Layout] = {
+    "oflog_asc": oflog_asc.LAYOUT,
+    "oflog_waste": oflog_waste.LAYOUT,
+    "defra_recycling": defra_recycling.LAYOUT,
+    "ons_els": ons_els.LAYOUT,
+}

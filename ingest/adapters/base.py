@@ -1,0 +1,353 @@
+"""What every source adapter shares: the Frictionless validation with the project's own checks,
+and the conversion of validated rows to the tidy frame (ingest/observations.py).
+
+Each adapter describes its file with a `Layout` (which column holds the area code, the period,
+the value and the metric, and which rows are outside the catalogue's scope). Validation runs the
+file's Table Schema (`{file stem}.schema.yaml` beside it) and these named checks:
+
+- `gss-code-format`: the area code looks like a GSS code (a letter for the nation and 8 digits);
+- `unknown-metric`: the row's metric is one a metric record selects from this file;
+- `unknown-authority` / `authority-not-in-period`: the code is a council that existed in the
+  row's period;
+- `value-out-of-range`: the value lies within the range of the metric's unit;
+- `duplicate-observation`: at most one row per (metric, authority, period).
+
+Any error stops the build before anything of the file is converted, with its file, row and field.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import frictionless
+import pandas as pd
+import yaml
+from frictionless import Check, Checklist, errors
+
+from ingest.errors import Problem, SourceError, display_name
+from ingest.geography import Register
+from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, resolve
+
+# Range of plausible values for each unit of the metric records (catalogue/records/metric.schema.json).
+# None means unbounded on that side: the sources do not state a scale for those units.
+UNIT_RANGES: dict[str, tuple[Decimal | None, Decimal | None]] = {
+    "percent": (Decimal(0), Decimal(100)),
+    "score-out-of-12": (Decimal(0), Decimal(12)),
+    "score-unstated": (Decimal(0), None),
+    "rate-unstated": (Decimal(0), None),
+    "kg-per-household": (Decimal(0), None),
+    "dwellings-per-1000-stock": (Decimal(-1000), Decimal(1000)),
+    "per-100000-population": (Decimal(0), Decimal(100000)),
+}
+
+
+@dataclass
+class Layout:
+    """How one source file is read."""
+
+    adapter: str
+    gss_field: str
+    period_field: str
+    value_field: str
+    metric_field: str
+    period: Callable[[str], str]  # source period text -> period key; ValueError if unreadable
+    out_of_scope: Callable[[dict[str, str]], str | None]  # why a row is not about an English council
+    encoding: str = "utf-8"
+    status: Callable[[dict[str, str]], str | None] = lambda _row: None
+
+
+@dataclass
+class MetricSelection:
+    """The metrics a metric record selects from one file: select value -> (slug, unit, tiers, england)."""
+
+    by_select: dict[str, tuple[str, str, tuple[str, ...], bool]] = field(default_factory=dict)
+
+
+# --- Named errors --------------------------------------------------------------------------------
+
+
+class _OwnError(errors.CellError):
+    template = "{note}"
+
+
+class GssCodeFormatError(_OwnError):
+    type = "gss-code-format"
+    title = "GSS Code Format"
+    description = "An area code must be a GSS code: a nation letter and 8 digits (e.g. E08000025)."
+
+
+class UnknownMetricError(_OwnError):
+    type = "unknown-metric"
+    title = "Unknown Metric"
+    description = "No metric record selects this row's metric from this file."
+
+
+class UnknownAuthorityError(_OwnError):
+    type = "unknown-authority"
+    title = "Unknown Authority"
+    description = "The area code is not an English council in the authority register."
+
+
+class AuthorityNotInPeriodError(_OwnError):
+    type = "authority-not-in-period"
+    title = "Authority Not In Period"
+    description = "The council did not exist during the row's period."
+
+
+class PeriodFormatError(_OwnError):
+    type = "period-format"
+    title = "Period Format"
+    description = "The period cannot be read as a financial, academic or calendar year."
+
+
+class ValueOutOfRangeError(_OwnError):
+    type = "value-out-of-range"
+    title = "Value Out Of Range"
+    description = "The value lies outside the range of the metric's unit."
+
+
+class DuplicateObservationError(_OwnError):
+    type = "duplicate-observation"
+    title = "Duplicate Observation"
+    description = "Another row already gives a value for the same metric, authority and period."
+
+
+# --- The checks ----------------------------------------------------------------------------------
+
+
+class _Context:
+    """Per-file state shared by the checks: resolves each row once."""
+
+    def __init__(self, layout: Layout, register: Register, selection: MetricSelection) -> None:
+        self.layout = layout
+        self.register = register
+        self.selection = selection
+
+    @staticmethod
+    def text(row: Any, name: str) -> str:
+        value = row[name]
+        return "" if value is None else str(value)
+
+    def cells(self, row: Any) -> dict[str, str]:
+        return {k: self.text(row, k) for k in row.field_names}
+
+    def scope(self, row: Any) -> str | None:
+        return self.layout.out_of_scope(self.cells(row))
+
+    def metric(self, row: Any) -> tuple[str, str, tuple[str, ...], bool] | None:
+        return self.selection.by_select.get(self.text(row, self.layout.metric_field))
+
+    def period(self, row: Any) -> str | None:
+        try:
+            return self.layout.period(self.text(row, self.layout.period_field))
+        except ValueError:
+            return None
+
+
+def _cell_error(cls: type[_OwnError], row: Any, field_name: str, note: str) -> _OwnError:
+    return cls.from_row(row, note=note, field_name=field_name)
+
+
+class gss_code_format(Check):  # noqa: N801 - Frictionless names checks in snake case
+    type = "gss-code-format"
+    Errors = [GssCodeFormatError]
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def validate_row(self, row: Any) -> Iterator[_OwnError]:
+        gss = self.ctx.text(row, self.ctx.layout.gss_field)
+        if not GSS_FORMAT.match(gss):
+            yield _cell_error(GssCodeFormatError, row, self.ctx.layout.gss_field,
+                              f"{gss!r} is not a GSS code (a nation letter and 8 digits)")
+
+
+class known_metric_and_period(Check):  # noqa: N801
+    type = "known-metric-and-period"
+    Errors = [UnknownMetricError, PeriodFormatError]
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def validate_row(self, row: Any) -> Iterator[_OwnError]:
+        if self.ctx.scope(row):
+            return
+        layout = self.ctx.layout
+        if self.ctx.metric(row) is None:
+            yield _cell_error(UnknownMetricError, row, layout.metric_field,
+                              f"no metric record selects {self.ctx.text(row, layout.metric_field)!r} from this file")
+        if self.ctx.period(row) is None:
+            yield _cell_error(PeriodFormatError, row, layout.period_field,
+                              f"{self.ctx.text(row, layout.period_field)!r} is not a period this adapter reads")
+
+
+class authority_existed(Check):  # noqa: N801
+    type = "authority-existed"
+    Errors = [UnknownAuthorityError, AuthorityNotInPeriodError]
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def validate_row(self, row: Any) -> Iterator[_OwnError]:
+        layout = self.ctx.layout
+        gss = self.ctx.text(row, layout.gss_field)
+        period = self.ctx.period(row)
+        if self.ctx.scope(row) or gss == ENGLAND_GSS or period is None or not GSS_FORMAT.match(gss):
+            return
+        res = resolve(self.ctx.register, gss, period)
+        if res.problem == "unknown-authority":
+            yield _cell_error(UnknownAuthorityError, row, layout.gss_field, res.message)
+        elif res.problem == "authority-not-in-period":
+            yield _cell_error(AuthorityNotInPeriodError, row, layout.gss_field, res.message)
+
+
+class value_in_range(Check):  # noqa: N801
+    type = "value-in-range"
+    Errors = [ValueOutOfRangeError]
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def validate_row(self, row: Any) -> Iterator[_OwnError]:
+        layout = self.ctx.layout
+        value = row[layout.value_field]
+        metric = self.ctx.metric(row)
+        if value is None or metric is None or self.ctx.scope(row):
+            return
+        low, high = UNIT_RANGES[metric[1]]
+        number = Decimal(str(value))
+        if (low is not None and number < low) or (high is not None and number > high):
+            yield _cell_error(ValueOutOfRangeError, row, layout.value_field,
+                              f"{value} is outside the range of unit {metric[1]!r} "
+                              f"({low if low is not None else '-inf'} to {high if high is not None else 'inf'})")
+
+
+class no_duplicate_observation(Check):  # noqa: N801
+    type = "no-duplicate-observation"
+    Errors = [DuplicateObservationError]
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.seen: dict[tuple[str, str, str], int] = {}
+
+    def validate_row(self, row: Any) -> Iterator[_OwnError]:
+        layout = self.ctx.layout
+        gss = self.ctx.text(row, layout.gss_field)
+        period = self.ctx.period(row)
+        metric = self.ctx.metric(row)
+        if self.ctx.scope(row) or period is None or metric is None:
+            return
+        # Keyed on the authority, not the code: two codes of one council in one period are one council.
+        if gss == ENGLAND_GSS:
+            area = gss
+        else:
+            res = resolve(self.ctx.register, gss, period)
+            if res.authority is None:
+                return
+            area = res.authority.code
+        key = (metric[0], area, period)
+        first = self.seen.setdefault(key, row.row_number)
+        if first != row.row_number:
+            yield _cell_error(DuplicateObservationError, row, layout.gss_field,
+                              f"{metric[0]} for {area} in {period} is already given in row {first}")
+
+
+def schema_file(path: Path) -> Path:
+    return path.with_name(path.stem + ".schema.yaml")
+
+
+def missing_values(path: Path) -> list[str]:
+    """The cell texts the file's Table Schema declares as missing values."""
+    descriptor = yaml.safe_load(schema_file(path).read_text(encoding="utf-8")) or {}
+    return [str(v) for v in descriptor.get("missingValues", [""])]
+
+
+def validate(path: Path, layout: Layout, register: Register, selection: MetricSelection) -> None:
+    """Validate one source file against its Table Schema and the named checks; raise on any error."""
+    descriptor = schema_file(path)
+    if not path.is_file():
+        raise SourceError.one(path, "source file is missing")
+    if not descriptor.is_file():
+        raise SourceError.one(descriptor, "Table Schema descriptor is missing")
+    # Loaded as a mapping: Frictionless refuses absolute descriptor paths as unsafe.
+    schema = frictionless.Schema.from_descriptor(yaml.safe_load(descriptor.read_text(encoding="utf-8")))
+    resource = frictionless.Resource(path=path.name, basepath=str(path.parent), schema=schema,
+                                     encoding=layout.encoding, format="csv")
+    ctx = _Context(layout, register, selection)
+    checks = [gss_code_format(ctx), known_metric_and_period(ctx), authority_existed(ctx), value_in_range(ctx),
+              no_duplicate_observation(ctx)]
+    report = resource.validate(checklist=Checklist(checks=checks), limit_errors=1000)
+    problems: list[Problem] = []
+    for task in report.tasks:
+        for err in task.errors:
+            row = getattr(err, "row_number", None)
+            field_name = getattr(err, "field_name", None)
+            if field_name is None and getattr(err, "label", None) is not None:
+                field_name = err.label  # header errors name the column they found
+            note = getattr(err, "note", "") or ""
+            message = note if isinstance(err, _OwnError) else err.message
+            problems.append(Problem(display_name(path), message, row, field_name, err.type))
+    if problems:
+        raise SourceError(problems)
+
+
+def tidy(path: Path, layout: Layout, register: Register, selection: MetricSelection) -> pd.DataFrame:
+    """The validated file as a tidy frame (ingest.observations.TIDY_COLUMNS)."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=layout.encoding)
+    missing = set(missing_values(path))
+    out: list[dict[str, object]] = []
+    for i, record in enumerate(raw.to_dict("records")):
+        cells = {k: str(v) for k, v in record.items()}
+        row_number = i + 2  # header is row 1
+        gss = cells[layout.gss_field]
+        base: dict[str, object] = {c: None for c in TIDY_COLUMNS}
+        base.update(row=row_number, gss=gss)
+        excluded = layout.out_of_scope(cells)
+        if excluded:
+            out.append({**base, "excluded": excluded})
+            continue
+        slug, _unit, tiers, england = selection.by_select[cells[layout.metric_field]]
+        period = layout.period(cells[layout.period_field])
+        base.update(metric=slug, period=period)
+        if gss == ENGLAND_GSS:
+            if not england:
+                out.append({**base, "excluded": "England total; the metric record does not load England totals"})
+                continue
+            base.update(area=ENGLAND_GSS, area_kind="england")
+        else:
+            res = resolve(register, gss, period)
+            assert res.authority is not None  # validated above
+            if res.authority.type not in tiers:
+                out.append({**base, "excluded": f"authority type {res.authority.type} is not among the "
+                                                 f"metric's tiers ({', '.join(tiers)})"})
+                continue
+            base.update(area=res.authority.code, area_kind="authority", authority_type=res.authority.type)
+        text = cells[layout.value_field].strip()
+        if text in missing:
+            shown = f"'{text}'" if text else "no value"
+            base.update(status="missing", reason=f"The source file has {shown} for this authority and period "
+                                                 f"({display_name(path)}, row {row_number}).")
+        else:
+            try:
+                base["value"] = str(Decimal(text))
+            except InvalidOperation:  # pragma: no cover - the Table Schema has rejected it already
+                raise SourceError.one(path, f"{text!r} is not a number", row_number, layout.value_field) from None
+            base["status"] = layout.status(cells)
+        out.append(base)
+    return pd.DataFrame(out, columns=TIDY_COLUMNS)
+
+
+def excluded_summary(frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """(reason, rows) for the rows of a file that are not loaded, most frequent first."""
+    counts = Counter(r for r in frame["excluded"] if isinstance(r, str) and r)
+    return counts.most_common()
