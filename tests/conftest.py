@@ -122,7 +122,8 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context()
+    # axe-core is injected by the tests, so the page CSP must not block it.
+    context = browser.new_context(bypass_csp=True)
     pg = context.new_page()
     yield pg
     context.close()
