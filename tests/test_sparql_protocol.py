@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
-from conftest import free_port
+from tests.conftest import free_port
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
@@ -232,3 +232,35 @@ def test_remote_loading_replaces_graphs(oxigraph_server: str, tmp_path: Path) ->
                                    "Accept": "application/sparql-results+json"}, timeout=10).json()
     assert [b["g"]["value"] for b in names["results"]["bindings"]] == ["http://example.org/only"]
     _load(settings, "restore")  # leave the server as the other tests expect it
+
+
+def test_catalogue_build_and_pages_on_remote_backend(oxigraph_server: str, tmp_path: Path) -> None:
+    """`lacat build` with the remote backend loads the real catalogue into the server; the endpoint,
+    the examples and the pages then work from it."""
+    from catalogue.build import run_build
+    from sparql.endpoint import load_examples
+    from web import create_app
+
+    # Its own server store: the W3C data of the other tests must not mix with the catalogue.
+    requests.post(oxigraph_server + "/update", data="DROP ALL",
+                  headers={"Content-Type": "application/sparql-update"}, timeout=30).raise_for_status()
+    try:
+        settings = remote_settings(tmp_path, oxigraph_server)
+        build_id = run_build(settings, log=lambda _msg: None)
+        app = create_app(settings)
+        client = app.test_client()
+        r = client.get("/sparql", query_string={"query": "SELECT ?v { ?b lacat:buildId ?v }"},
+                       headers={"Accept": "application/sparql-results+json"})
+        assert r.status_code == 200
+        assert [b["v"]["value"] for b in r.json["results"]["bindings"]] == [build_id]
+        for example in load_examples():
+            r = client.post("/sparql", data={"query": example["query"]},
+                            headers={"Accept": "application/sparql-results+json"})
+            assert r.status_code == 200, (example["id"], r.text)
+            assert r.json.get("boolean") or r.json["results"]["bindings"], example["id"]
+        assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
+        assert client.get("/sparql", headers={"Accept": "text/html"}).status_code == 200
+    finally:
+        requests.post(oxigraph_server + "/update", data="DROP ALL",
+                      headers={"Content-Type": "application/sparql-update"}, timeout=30)
+        _load(remote_settings(tmp_path / "restore", oxigraph_server), "restore-after-catalogue")

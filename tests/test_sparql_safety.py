@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import free_port, start_server
+from tests.conftest import free_port, start_server
 
 from catalogue.settings import Settings
 from sparql.guard import GuardError, check
