@@ -29,7 +29,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from catalogue.build import BuildContext, GraphOutput
 from catalogue.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
-from ingest.adapters import ADAPTERS
+from ingest.adapters import ADAPTERS, DERIVED
 from ingest.adapters.base import MetricSelection, excluded_summary, tidy, validate
 from ingest.errors import Problem, SourceError, display_name
 from ingest.geography import authority_type_concept, load_register
@@ -37,7 +37,7 @@ from ingest.observations import ENGLAND_GSS, period_sort_key
 
 SCHEMA_FILE = "metric.schema.json"
 METRICS_DIR = "metrics"
-ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml")
+ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml", "finance/origins.yaml")
 
 # DCAT 3 (rdflib's closed DCAT namespace predates dcat:version).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -398,6 +398,8 @@ def load_metrics(sources_dir: Path, records_dir: Path, register: Any) -> LoadedM
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for sf in source_files(records):
+        if sf.adapter in DERIVED:
+            continue  # derived from several files at once, below
         path = sources_dir / sf.rel
         layout = ADAPTERS[sf.adapter]
         sel = selection(sf)
@@ -405,6 +407,10 @@ def load_metrics(sources_dir: Path, records_dir: Path, register: Any) -> LoadedM
         frame = tidy(path, layout, register, sel)
         problems.extend(check_periods(sf, frame))
         frames[sf.rel] = frame
+    for name, derive in DERIVED.items():
+        chosen = [r for r in records if any(s["adapter"] == name for s in r.data["sources"])]
+        if chosen:
+            frames.update(derive(sources_dir, chosen, register))
     if problems:
         raise SourceError(problems)
     return LoadedMetrics(records, frames)

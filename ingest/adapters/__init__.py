@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.adapters import defra_recycling, oflog_asc, oflog_waste, ons_els
+from collections.abc import Callable
+
+from ingest.adapters import defra_recycling, finance, oflog_asc, oflog_waste, ons_els
 from ingest.adapters.base import Layout
 
 ADAPTERS: dict[str, Layout] = {
@@ -10,4 +12,10 @@ ADAPTERS: dict[str, Layout] = {
     "oflog_waste": oflog_waste.LAYOUT,
     "defra_recycling": defra_recycling.LAYOUT,
     "ons_els": ons_els.LAYOUT,
+}
+
+# Adapters whose metrics are derived by a formula from several figures, possibly in several
+# workbooks: (sources_dir, records, register) -> {source file: tidy frame}.
+DERIVED: dict[str, Callable] = {
+    finance.ADAPTER: finance.derive,
 }
