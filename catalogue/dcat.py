@@ -65,6 +65,7 @@ MEDIA_TYPES = {
     ".json": "application/json",
     ".yaml": "application/yaml",
     ".html": "text/html",
+    ".xls": "application/vnd.ms-excel",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".ods": "application/vnd.oasis.opendocument.spreadsheet",
     ".zip": "application/zip",
