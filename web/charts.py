@@ -1,0 +1,100 @@
+"""Vega-Lite chart specifications built with Altair on the server.
+
+Pages carry a spec as JSON in a data attribute; web/static/charts.js renders it with vega-embed
+from /vendor, using vega-embed's expression interpreter so no `eval` is needed under the
+Content-Security-Policy. Every chart on a page has a table with the same figures and a one-line
+text summary beside it, so the chart is never the only way to read the data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import altair as alt
+
+# GOV.UK palette: text black, blue for the focus series, dark grey for the others, and a
+# contrasting orange for the England median so it is distinguishable without colour names.
+BLUE = "#1d70b8"
+GREY = "#505a5f"
+LIGHT = "#b1b4b6"
+ORANGE = "#d4351c"
+FONT = "GDS Transport, arial, sans-serif"
+VALIDATE = False  # set True by the tests to check every spec against the Vega-Lite schema
+
+
+def _config(chart: alt.TopLevelMixin, description: str, datasets: dict[str, list[dict]]) -> dict:
+    spec = chart.properties(description=description).configure(font=FONT).configure_axis(
+        labelFontSize=14, titleFontSize=14, labelColor="#0b0c0c", titleColor="#0b0c0c"
+    ).configure_legend(labelFontSize=14, titleFontSize=14, orient="bottom").configure_view(stroke=None)
+    # Validation against the Vega-Lite schema costs ~0.5 s per chart; the tests validate every kind of
+    # chart once (tests/test_explorer_pages.py), so pages skip it.
+    out = spec.to_dict(validate=VALIDATE)
+    # Rows are attached after Altair has built the spec: Altair deep-copies inline values on
+    # every step, which costs more than the rest of the page for a few hundred councils.
+    out["datasets"] = datasets
+    return out
+
+
+def to_attribute(spec: dict) -> str:
+    """The spec as compact JSON for a data-vega-spec attribute (Jinja escapes it on output)."""
+    return json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
+
+
+def distribution(rows: Sequence[dict], value_title: str, medians: Sequence[dict], highlight: str | None,
+                 description: str) -> dict:
+    """Every council's value in one period, ranked, with the England median(s) as rules.
+
+    rows: {"label", "code", "value"}; medians: {"label", "value"}."""
+    data = [{"council": r["label"], "code": r["code"], "value": r["value"],
+             "focus": "Chosen council" if r["code"] == highlight else "Other councils"} for r in rows]
+    base = alt.Chart(alt.Data(name="values"))
+    bars = base.mark_bar().encode(
+        x=alt.X("council:N", sort=alt.EncodingSortField(field="value", order="descending"),
+                axis=alt.Axis(labels=False, ticks=False, title="Councils, highest value first")),
+        y=alt.Y("value:Q", title=value_title),
+        color=alt.Color("focus:N", title=None,
+                        scale=alt.Scale(domain=["Chosen council", "Other councils"], range=[BLUE, LIGHT]),
+                        legend=alt.Legend(title=None) if highlight else None),
+        tooltip=[alt.Tooltip("council:N", title="Council"), alt.Tooltip("value:Q", title=value_title, format=",.1f")],
+    )
+    layers: list[alt.Chart] = [bars]
+    if medians:
+        rule_data = alt.Data(name="medians")
+        rule = alt.Chart(rule_data).mark_rule(color=ORANGE, strokeWidth=2, strokeDash=[6, 3]).encode(
+            y="value:Q", tooltip=[alt.Tooltip("median:N", title="Median"),
+                                  alt.Tooltip("value:Q", title=value_title, format=",.1f")])
+        text = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-6, color="#0b0c0c", fontSize=14).encode(
+            y="value:Q", x=alt.value(0), text="median:N")
+        layers += [rule, text]
+    return _config(alt.layer(*layers).properties(width="container", height=280), description,
+                   {"values": data, "medians": [{"median": m["label"], "value": m["value"]} for m in medians]})
+
+
+def series(points: Sequence[dict], periods: Sequence[str], value_title: str, focus: str | None,
+           description: str) -> dict:
+    """Values over time, one line per series; `focus` (a series name) drawn in blue and thicker.
+
+    points: {"series", "period", "value"}."""
+    names = list(dict.fromkeys(p["series"] for p in points))
+    colours = []
+    for name in names:
+        if name == focus:
+            colours.append(BLUE)
+        elif "median" in name.lower() or name == "England":
+            colours.append(ORANGE)
+        else:
+            colours.append(GREY if len(names) <= 4 else LIGHT)
+    data = [dict(p, width=3 if p["series"] == focus else 1.5) for p in points]
+    base = alt.Chart(alt.Data(name="values")).encode(
+        x=alt.X("period:O", sort=list(periods), title="Period", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", sort=names, scale=alt.Scale(domain=names, range=colours),
+                        legend=alt.Legend(title=None, columns=3) if len(names) <= 6 else None),
+        detail="series:N",
+    )
+    lines = base.mark_line().encode(strokeWidth=alt.StrokeWidth("width:Q", legend=None, scale=None))
+    dots = base.mark_point(filled=True, size=50).encode(
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("period:O", title="Period"),
+                 alt.Tooltip("value:Q", title=value_title, format=",.1f")])
+    return _config(alt.layer(lines, dots).properties(width="container", height=300), description, {"values": data})
