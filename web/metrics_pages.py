@@ -518,6 +518,30 @@ def search_twin(fmt: str):
 
 
 @bp.app_template_global()
+def schema_org_dataset(d: dict, uri: str) -> str:
+    """schema.org Dataset JSON for a dataset page, from the facts the page already shows."""
+    base = settings().base_uri
+    obj: dict[str, object] = {
+        "@context": "https://schema.org/", "@type": "Dataset", "@id": uri, "identifier": uri,
+        "name": d.get("title"), "description": d.get("description") or d.get("title"),
+        "url": base + "doc/" + uri[len(base + "id/"):] if uri.startswith(base + "id/") else uri,
+        "isAccessibleForFree": True,
+    }
+    if d.get("licence"):
+        obj["license"] = d["licence"]
+    if d.get("publisherName"):
+        obj["publisher"] = {"@type": "Organization", "name": d["publisherName"]}
+    if d.get("creatorName"):
+        obj["creator"] = {"@type": "Organization", "name": d["creatorName"]}
+    if d.get("start") and d.get("end"):
+        obj["temporalCoverage"] = f"{d['start']}/{d['end']}"
+    if d.get("landingPage"):
+        obj["sameAs"] = d["landingPage"]
+    obj["spatialCoverage"] = {"@type": "Place", "name": "England"}
+    return schema_org_json(obj)
+
+
+@bp.app_template_global()
 def explorer_home() -> dict[str, object]:
     """Service areas and their metrics, for browsing from the home page."""
     return {"areas": cat().metrics_by_area()}
