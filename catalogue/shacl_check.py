@@ -13,7 +13,7 @@ from catalogue.ontology_step import load_shapes
 def shacl_check(ctx: BuildContext) -> list[str]:
     data = Graph()
     for out in ctx.outputs:
-        if out.shacl:
+        if out.shacl and isinstance(out.graph, Graph):
             data += out.graph
     return shacl_problems(data, load_shapes())
 
