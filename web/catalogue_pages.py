@@ -160,7 +160,7 @@ class Item:
 
 
 FACETS = [
-    ("department", "Department"),
+    ("department", "Department or publisher"),
     ("kind", "Type"),
     ("theme", "Theme"),
     ("service_area", "Service area"),
