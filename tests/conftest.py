@@ -68,18 +68,19 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
          "--workers", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
     )
-    deadline = time.monotonic() + 30
+    # Generous: the first request opens the store and starts query workers, slow on a loaded machine.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             out = proc.stdout.read().decode() if proc.stdout else ""
             raise RuntimeError(f"server exited early:\n{out}")
         try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/", timeout=10)
             return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("server did not start within 30 s")
+    raise RuntimeError("server did not start within 120 s")
 
 
 @pytest.fixture(scope="session")
