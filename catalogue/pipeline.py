@@ -10,6 +10,7 @@ from catalogue.build import Check, Step
 from catalogue.comparison import comparison_step
 from catalogue.cube_check import cube_check
 from catalogue.dcat import dcat_step
+from catalogue.flags import flags_step
 from catalogue.metrics import metrics_step
 from catalogue.ontology_step import ontology_step
 from catalogue.reports import reports_check
@@ -26,6 +27,9 @@ STEPS: list[Step] = [
     metrics_step,
     comparison_step,
     similar_step,
+    # Early-warning flags read the observations, comparisons and similar authorities above; they go
+    # to the restricted store (and to the public catalogue only if LACAT_FLAGS_PUBLIC allows).
+    flags_step,
     # Keep the DCAT catalogue last: it reads the metric graphs loaded by the steps before it.
     dcat_step,
 ]
