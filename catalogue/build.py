@@ -120,8 +120,12 @@ def run_build(
     checks: list[Check] | None = None,
     publish: bool = True,
     log: Callable[[str], None] = print,
+    before_publish: Callable[[BuildContext], None] | None = None,
 ) -> str:
-    """Run every step, validate, and (if `publish`) switch the live catalogue. Returns the build id."""
+    """Run every step, validate, and (if `publish`) switch the live catalogue. Returns the build id.
+
+    `before_publish` runs on the new store after every check has passed; if it raises, the build
+    stops and nothing is published (`lacat build` uses it to make the data packages)."""
     from catalogue.pipeline import CHECKS, STEPS
 
     steps = STEPS if steps is None else steps
@@ -155,6 +159,8 @@ def run_build(
                 more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
                 raise BuildFailed(f"validation '{name}' failed with {len(problems)} problem(s):\n{shown}{more}")
             log(f"      passed in {time.perf_counter() - t:.1f}s")
+        if before_publish is not None:
+            before_publish(ctx)
         if publish:
             ctx.writer.publish()
         else:
@@ -176,8 +182,14 @@ def count_quads(store: ox.Store) -> int:
 
 
 def main_build(settings: Settings, publish: bool = True) -> int:
+    # The data packages are made from the new store before it goes live, so a package that fails
+    # validation stops the build; they are switched live right after the store (docs/data-packages.md).
+    from datapackages.build_step import PackagesStep
+
+    packages = PackagesStep(settings)
     try:
-        run_build(settings, publish=publish)
+        run_build(settings, publish=publish, before_publish=packages)
+        packages.finish(publish)
     except SourceError as exc:
         print(f"build stopped: {len(exc.problems)} problem(s) in the sources:", file=sys.stderr)
         for p in exc.problems[:100]:

@@ -316,7 +316,8 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
     base = uris.base
     for key, label, suffix, mt, conforms in METRIC_DISTRIBUTIONS:
         dist = URIRef(uris.distribution("metric-" + m.slug, key))
-        url = URIRef(f"{base}downloads/{m.slug}.{suffix}")
+        # The paths web/downloads.py serves (docs/data-packages.md).
+        url = URIRef(f"{base}downloads/metric/{m.slug}.{suffix}")
         g.add((ds, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCTERMS.title, Literal(f"{m.title} ({label})", lang="en")))
