@@ -315,33 +315,56 @@ def selection(sf: SourceFile) -> MetricSelection:
     return sel
 
 
-def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], uris: Uris) -> Graph:
-    g = Graph()
+def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], uris: Uris,
+                       g: Graph | None = None) -> Graph:
+    """The loaded rows of a tidy frame as observations (added to `g` if given)."""
+    g = Graph() if g is None else g
     loaded = frame[frame["excluded"].isna()]
     status_missing = concept("observation-status", "missing")
+    # Terms repeat across thousands of rows: mint each once.
+    terms: dict[tuple[str, str], URIRef] = {}
+
+    def term(kind: str, key: str) -> URIRef:
+        found = terms.get((kind, key))
+        if found is None:
+            if kind == "metric":
+                found = URIRef(uris.metric(key))
+            elif kind == "cube":
+                found = URIRef(uris.metric_cube(key))
+            elif kind == "unit":
+                found = unit_uri(records[key].data["unit"])
+            elif kind == "england":
+                found = URIRef(uris.area(ENGLAND_GSS))
+            elif kind == "authority":
+                found = URIRef(uris.authority(key))
+            else:
+                found = URIRef(period_uri(key))
+            terms[(kind, key)] = found
+        return found
+
+    add = g.add
     for row in loaded.itertuples(index=False):
         slug = row.metric
-        m = URIRef(uris.metric(slug))
-        code = row.area
-        area = URIRef(uris.area(ENGLAND_GSS)) if row.area_kind == "england" else URIRef(uris.authority(code))
-        obs = URIRef(uris.observation(slug, code, row.period))
-        cube = URIRef(uris.metric_cube(slug))
-        g.add((obs, SDMX_DIM.refArea, area))
-        g.add((obs, SDMX_DIM.refPeriod, URIRef(period_uri(row.period))))
-        g.add((obs, SDMX_ATTR.unitMeasure, unit_uri(records[slug].data["unit"])))
-        g.add((obs, LACAT.sourceRow, Literal(int(row.row))))
+        m = term("metric", slug)
+        area = term("england", "") if row.area_kind == "england" else term("authority", row.area)
+        obs = URIRef(uris.observation(slug, row.area, row.period))
+        cube = term("cube", slug)
+        add((obs, SDMX_DIM.refArea, area))
+        add((obs, SDMX_DIM.refPeriod, term("period", row.period)))
+        add((obs, SDMX_ATTR.unitMeasure, term("unit", slug)))
+        add((obs, LACAT.sourceRow, Literal(int(row.row))))
         if row.status == "missing":
-            g.add((obs, RDF.type, LACAT.MissingObservation))
-            g.add((obs, LACAT.inCube, cube))
-            g.add((obs, LACAT.metric, m))
-            g.add((obs, LACAT.observationStatus, status_missing))
-            g.add((obs, LACAT.statusReason, Literal(row.reason, lang="en")))
+            add((obs, RDF.type, LACAT.MissingObservation))
+            add((obs, LACAT.inCube, cube))
+            add((obs, LACAT.metric, m))
+            add((obs, LACAT.observationStatus, status_missing))
+            add((obs, LACAT.statusReason, Literal(row.reason, lang="en")))
             continue
-        g.add((obs, RDF.type, QB.Observation))
-        g.add((obs, QB.dataSet, cube))
-        g.add((obs, m, Literal(row.value, datatype=XSD.decimal)))
+        add((obs, RDF.type, QB.Observation))
+        add((obs, QB.dataSet, cube))
+        add((obs, m, Literal(row.value, datatype=XSD.decimal)))
         if isinstance(row.status, str):
-            g.add((obs, LACAT.observationStatus, concept("observation-status", row.status)))
+            add((obs, LACAT.observationStatus, concept("observation-status", row.status)))
     return g
 
 
@@ -437,7 +460,7 @@ def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
             frame = loaded.frames[rel]
             path = settings.sources_dir / rel
             paths.append(path)
-            g += observations_graph(frame, by_slug, ctx.uris)
+            observations_graph(frame, by_slug, ctx.uris, g)
             kept = frame[frame["excluded"].isna()]
             for slug, part in kept.groupby("metric"):
                 n_missing = int((part["status"] == "missing").sum())

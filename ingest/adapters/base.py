@@ -31,7 +31,7 @@ from frictionless import Check, Checklist, errors
 
 from ingest.errors import Problem, SourceError, display_name
 from ingest.geography import Register
-from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, resolve
+from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, Resolution, resolve
 
 # Range of plausible values for each unit of the metric records (catalogue/records/metric.schema.json).
 # None means unbounded on that side: the sources do not state a scale for those units.
@@ -121,32 +121,48 @@ class DuplicateObservationError(_OwnError):
 
 
 class _Context:
-    """Per-file state shared by the checks: resolves each row once."""
+    """Per-file state shared by the checks: reads and resolves each row once."""
 
     def __init__(self, layout: Layout, register: Register, selection: MetricSelection) -> None:
         self.layout = layout
         self.register = register
         self.selection = selection
+        self._row: int | None = None
+        self._facts: tuple[str | None, tuple[str, str, tuple[str, ...], bool] | None, str | None] = (None, None, None)
+        self._resolved: dict[tuple[str, str], Resolution] = {}
 
     @staticmethod
     def text(row: Any, name: str) -> str:
         value = row[name]
         return "" if value is None else str(value)
 
-    def cells(self, row: Any) -> dict[str, str]:
-        return {k: self.text(row, k) for k in row.field_names}
+    def _load(self, row: Any) -> tuple[str | None, tuple[str, str, tuple[str, ...], bool] | None, str | None]:
+        # Frictionless runs every check on a row before the next row: remember the last one.
+        if self._row != row.row_number:
+            cells = {k: self.text(row, k) for k in row.field_names}
+            try:
+                period = self.layout.period(cells[self.layout.period_field])
+            except ValueError:
+                period = None
+            self._facts = (self.layout.out_of_scope(cells),
+                           self.selection.by_select.get(cells[self.layout.metric_field]), period)
+            self._row = row.row_number
+        return self._facts
 
     def scope(self, row: Any) -> str | None:
-        return self.layout.out_of_scope(self.cells(row))
+        return self._load(row)[0]
 
     def metric(self, row: Any) -> tuple[str, str, tuple[str, ...], bool] | None:
-        return self.selection.by_select.get(self.text(row, self.layout.metric_field))
+        return self._load(row)[1]
 
     def period(self, row: Any) -> str | None:
-        try:
-            return self.layout.period(self.text(row, self.layout.period_field))
-        except ValueError:
-            return None
+        return self._load(row)[2]
+
+    def resolve(self, gss: str, period: str) -> Resolution:
+        key = (gss, period)
+        if key not in self._resolved:
+            self._resolved[key] = resolve(self.register, gss, period)
+        return self._resolved[key]
 
 
 def _cell_error(cls: type[_OwnError], row: Any, field_name: str, note: str) -> _OwnError:
@@ -202,7 +218,7 @@ class authority_existed(Check):  # noqa: N801
         period = self.ctx.period(row)
         if self.ctx.scope(row) or gss == ENGLAND_GSS or period is None or not GSS_FORMAT.match(gss):
             return
-        res = resolve(self.ctx.register, gss, period)
+        res = self.ctx.resolve(gss, period)
         if res.problem == "unknown-authority":
             yield _cell_error(UnknownAuthorityError, row, layout.gss_field, res.message)
         elif res.problem == "authority-not-in-period":
@@ -251,7 +267,7 @@ class no_duplicate_observation(Check):  # noqa: N801
         if gss == ENGLAND_GSS:
             area = gss
         else:
-            res = resolve(self.ctx.register, gss, period)
+            res = self.ctx.resolve(gss, period)
             if res.authority is None:
                 return
             area = res.authority.code
@@ -305,6 +321,7 @@ def tidy(path: Path, layout: Layout, register: Register, selection: MetricSelect
     """The validated file as a tidy frame (ingest.observations.TIDY_COLUMNS)."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=layout.encoding)
     missing = set(missing_values(path))
+    resolved: dict[tuple[str, str], Resolution] = {}
     out: list[dict[str, object]] = []
     for i, record in enumerate(raw.to_dict("records")):
         cells = {k: str(v) for k, v in record.items()}
@@ -325,7 +342,9 @@ def tidy(path: Path, layout: Layout, register: Register, selection: MetricSelect
                 continue
             base.update(area=ENGLAND_GSS, area_kind="england")
         else:
-            res = resolve(register, gss, period)
+            if (gss, period) not in resolved:
+                resolved[(gss, period)] = resolve(register, gss, period)
+            res = resolved[(gss, period)]
             assert res.authority is not None  # validated above
             if res.authority.type not in tiers:
                 out.append({**base, "excluded": f"authority type {res.authority.type} is not among the "
