@@ -200,13 +200,19 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env = {**os.environ, "LACAT_VAR_DIR": str(var), "LACAT_QUERY_TIMEOUT": "60",
            "LACAT_MAX_RESULT_ROWS": "1000000"}
+    server_log = open(work / f"server-{n_obs}.log", "wb")  # noqa: SIM115 (closed with the server)
     ours = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1",
                              "--port", str(our_port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=server_log, stderr=subprocess.STDOUT)
     try:
         oxi_url, our_url = f"http://127.0.0.1:{oxi_port}/query", f"http://127.0.0.1:{our_port}/sparql"
         wait_http(f"http://127.0.0.1:{oxi_port}/", oxi)
-        wait_http(f"http://127.0.0.1:{our_port}/sparql?query=ASK%7B%7D", ours)
+        try:
+            wait_http(f"http://127.0.0.1:{our_port}/sparql?query=ASK%7B%7D", ours)
+        except RuntimeError:
+            server_log.flush()
+            print((work / f"server-{n_obs}.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise
         targets = {"in-process": inprocess_target(store_path), "oxigraph-server": http_target(oxi_url),
                    "ours": http_target(our_url)}
         # Warm every target (caches, query workers of every gunicorn worker) before measuring.
@@ -273,6 +279,7 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
             f"= {cached / oxi_repeat:.1f}x")
         say()
     finally:
+        server_log.close()
         for proc in (oxi, ours):
             proc.terminate()
             try:

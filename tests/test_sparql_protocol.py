@@ -18,12 +18,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
-from tests.conftest import free_port
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
 from catalogue.settings import PROJECT_ROOT, Settings
 from sparql.store import StoreWriter
+from tests.conftest import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from tests.conftest import free_port, start_server
 
 from catalogue.settings import Settings
 from sparql.guard import GuardError, check
+from tests.conftest import free_port, start_server
 
 JSON = {"Accept": "application/sparql-results+json"}
 # Every triple of the catalogue joined with itself four times: thousands of billions of rows.
