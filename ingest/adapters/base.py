@@ -308,8 +308,8 @@ def validate(path: Path, layout: Layout, register: Register, selection: MetricSe
         for err in task.errors:
             row = getattr(err, "row_number", None)
             field_name = getattr(err, "field_name", None)
-            if field_name is None and getattr(err, "label", None) is not None:
-                field_name = err.label  # header errors name the column they found
+            if row is None and isinstance(err, errors.LabelError):
+                row = 1  # header errors are about the header row
             note = getattr(err, "note", "") or ""
             message = note if isinstance(err, _OwnError) else err.message
             problems.append(Problem(display_name(path), message, row, field_name, err.type))
