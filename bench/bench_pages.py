@@ -52,7 +52,9 @@ PAGES = [
     ("combined authorities", f"/combined-authorities?metric={RECYCLING}"),
     ("observation page", f"/doc/observation/{RECYCLING}/TRF/2023-24"),
     ("observation .ttl", f"/doc/observation/{RECYCLING}/TRF/2023-24.ttl"),
-    ("search.json", "/search.json?q=traf"),
+    # A control: answered from lists held in memory, it never touches the store, so any change
+    # across sizes is the machine's noise, not the store's size.
+    ("search.json (control)", "/search.json?q=traf"),
 ]
 
 
@@ -109,23 +111,30 @@ def make_var(real: bytes, extra: int, base: str, work: Path) -> Path:
     return var
 
 
-def measure(var: Path, repeat: int) -> dict[str, tuple[float, float]]:
+def measure(variants: dict[int, Path], repeat: int) -> dict[int, dict[str, tuple[float, float]]]:
+    """Median and p95 per page and store, requests interleaved across the stores: on a shared,
+    loaded machine a burst of load then slows every size alike instead of whichever ran then."""
     from web import create_app
 
-    app = create_app(Settings.from_env(var_dir=var))
-    client = app.test_client()
-    out = {}
-    for name, path in PAGES:
-        r = client.get(path)  # warm-up: fills the per-version lists of metrics and councils
-        if r.status_code != 200:
-            raise SystemExit(f"{path} answered {r.status_code}")
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            client.get(path)
-            times.append((time.perf_counter() - t) * 1000)
-        times.sort()
-        out[name] = (statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))])
+    clients = {extra: create_app(Settings.from_env(var_dir=var)).test_client() for extra, var in variants.items()}
+    times: dict[int, dict[str, list[float]]] = {extra: {name: [] for name, _ in PAGES} for extra in variants}
+    for extra, client in clients.items():
+        for _, path in PAGES:
+            r = client.get(path)  # warm-up: fills the per-version lists of metrics and councils
+            if r.status_code != 200:
+                raise SystemExit(f"{path} answered {r.status_code} on the store with {extra:,} extra observations")
+    for _ in range(repeat):
+        for name, path in PAGES:
+            for extra, client in clients.items():
+                t = time.perf_counter()
+                client.get(path)
+                times[extra][name].append((time.perf_counter() - t) * 1000)
+    out: dict[int, dict[str, tuple[float, float]]] = {}
+    for extra, by_page in times.items():
+        out[extra] = {}
+        for name, ts in by_page.items():
+            ts.sort()
+            out[extra][name] = (statistics.median(ts), ts[min(len(ts) - 1, int(len(ts) * 0.95))])
     return out
 
 
@@ -146,15 +155,15 @@ def main(argv: list[str] | None = None) -> None:
     real = ox.Store.read_only(info.path).dump(format=ox.RdfFormat.N_QUADS) or b""
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     work = Path(tempfile.mkdtemp(prefix="lacat-bench-pages-"))
-    results: dict[int, dict[str, tuple[float, float]]] = {}
     observations: dict[int, int] = {}
     try:
+        variants = {}
         for extra in [0, *sizes]:
             print(f"store: real catalogue + {extra:,} synthetic observations", flush=True)
-            var = make_var(real, extra, settings.base_uri, work)
-            observations[extra] = count_observations(var)
-            results[extra] = measure(var, args.repeat)
-            shutil.rmtree(var, ignore_errors=True)
+            variants[extra] = make_var(real, extra, settings.base_uri, work)
+            observations[extra] = count_observations(variants[extra])
+        print(f"measuring {len(PAGES)} pages x {args.repeat} requests on each store, interleaved", flush=True)
+        results = measure(variants, args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     head = f"{'page':<26}" + "".join(f"{f'{observations[s]:,} obs':>26}" for s in results)
