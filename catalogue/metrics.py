@@ -480,6 +480,12 @@ def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
     methods = {r.slug: method_for_metric(ctx.uris, r) for r in loaded.records}
     defs = definitions_graph(loaded.records, ctx.uris, counts, methods)
     defs += provenance_graph(files + extras, settings.sources_dir, ctx.uris)
+    # Each cube names the files its observations were read from (as well as the source datasets),
+    # so an observation traces to its file by qb:dataSet / prov:wasDerivedFrom.
+    for record in loaded.records:
+        for src in record.data["sources"]:
+            defs.add((URIRef(ctx.uris.metric_cube(record.slug)), PROV.wasDerivedFrom,
+                      source_file_uri(ctx.uris, settings.sources_dir / src["file"])))
     record_files = [r.path for r in loaded.records] + [settings.records_dir / SCHEMA_FILE]
     outputs.insert(0, GraphOutput(ctx.graph("metrics"), defs, sources=record_files + extras, label="metrics"))
     return outputs
