@@ -183,6 +183,9 @@ def _plain(err: jsonschema.ValidationError) -> str:
     """The schema error in words a maintainer can act on."""
     v, s, inst = err.validator, err.validator_value, err.instance
     if v == "required":
+        if "'on'" in err.message:
+            # YAML reads a bare `on:` key as the boolean true, so the field seems to be missing.
+            return "is missing; write the key in quotes, 'on': \"YYYY-MM-DD\" (a bare on means yes in YAML)"
         return "is missing; add it"
     if v == "enum":
         return f"{inst!r} is not allowed; use one of: {', '.join(map(str, s))}"
@@ -422,6 +425,8 @@ def set_field(text: str, key: str, value: Any, before: str | None = "changes") -
     if start is None:
         at = next((i for i, ln in enumerate(lines) if before and re.match(rf"^{re.escape(before)}\s*:", ln)),
                   len(lines))
+        while 0 < at < len(lines) and lines[at - 1].startswith("#"):
+            at -= 1  # a comment above `before` belongs to it
         if at == len(lines) and lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
         return "".join(lines[:at]) + new + "".join(lines[at:])
@@ -677,3 +682,109 @@ def diff(paths: Paths, slug: str, old: int | None = None, new_: int | None = Non
     b, b_name = text_of(new_)
     lines = list(difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True), a_name, b_name))
     return "".join(lines) if lines else f"no differences between {a_name} and {b_name}\n"
+
+
+# --- Into the catalogue -------------------------------------------------------------------------
+
+
+def public_metrics(loaded: Any) -> Any:
+    """The loaded metrics (catalogue.metrics.LoadedMetrics) reduced to those in the public
+    catalogue, with only their rows in the tidy frames."""
+    from catalogue.metrics import LoadedMetrics
+
+    records = [r for r in loaded.records if r.data["status"] in PUBLIC_STATUSES]
+    slugs = {r.slug for r in records}
+    frames = {rel: frame[frame["metric"].isin(slugs)] for rel, frame in loaded.frames.items()}
+    return LoadedMetrics(records, frames)
+
+
+# Snapshot problems that stop a build: a published version was altered or lost. An edit not yet
+# published is left to 'lacat metric check' (CI and the pre-commit hook), so a build in the middle
+# of editing still works.
+BUILD_STOPPERS = frozenset({"snapshot-immutable", "snapshot-missing", "snapshot-sequence", "snapshot-recorded",
+                            "snapshot-version", "history-layout"})
+
+
+def history_graph(paths: Paths, uris: Any, sources_dir: Path) -> tuple[Any, list[Path], list[str]]:
+    """graph/metric-history: every published version of every public metric, which version the
+    figures are published under, retirements, and which dataset each source file releases.
+    Returns (graph, files read, notes)."""
+    from rdflib import Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+
+    from catalogue.metrics import concept, source_file_uri, unit_uri
+    from catalogue.uris import LACAT
+
+    dcat = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 terms (rdflib's namespace predates them)
+    g = Graph()
+    files: list[Path] = []
+    notes: list[str] = []
+    stoppers: list[RecordProblem] = []
+    for path in record_paths(paths):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("status") not in PUBLIC_STATUSES:
+            continue
+        slug = path.stem
+        m = URIRef(uris.metric(slug))
+        stoppers.extend(p for p in snapshot_problems(paths, slug) if p.rule in BUILD_STOPPERS)
+        snaps = snapshots(paths, slug)
+        current = URIRef(uris.metric_version(slug, int(data["version"])))
+        # Every observation of the metric's cube is published under its current definition: one
+        # triple on the qb:DataSet says so for all of them.
+        g.add((URIRef(uris.metric_cube(slug)), LACAT.definitionVersion, current))
+        g.add((m, dcat.hasCurrentVersion, current))
+        if not snaps:
+            notes.append(f"{slug}: no published snapshot yet (run 'lacat metric publish {slug}')")
+        elif changed_fields(yaml.safe_load(snaps[-1].text), data):
+            notes.append(f"{slug}: the record has changes not yet published as a new version")
+        for snap in snaps:
+            files.extend([snap.path])
+            sd = yaml.safe_load(snap.text)
+            v = URIRef(uris.metric_version(slug, snap.version))
+            change = next((c for c in sd["changes"] if c["version"] == snap.version), None)
+            g.add((v, RDF.type, LACAT.MetricVersion))
+            g.add((v, RDFS.label, Literal(f"{sd['label']}, version {snap.version}", lang="en")))
+            g.add((v, DCTERMS.isVersionOf, m))
+            g.add((m, DCTERMS.hasVersion, v))
+            g.add((v, dcat.version, Literal(str(snap.version))))
+            g.add((v, LACAT.versionNumber, Literal(snap.version)))
+            if change is not None:
+                g.add((v, DCTERMS.issued, Literal(change["date"], datatype=XSD.date)))
+                g.add((v, SKOS.changeNote, Literal(change["note"], lang="en")))
+            g.add((v, SKOS.definition, Literal(str(sd["definition"]).strip(), lang="en")))
+            g.add((v, LACAT.methodology, Literal(str(sd["methodology"]).strip(), lang="en")))
+            for caveat in sd.get("caveats") or []:
+                g.add((v, LACAT.caveat, Literal(caveat, lang="en")))
+            g.add((v, LACAT.unit, unit_uri(sd["unit"])))
+            g.add((v, LACAT.polarity, concept("polarity", sd["polarity"])))
+            g.add((v, LACAT.recordText, Literal(snap.text)))
+            g.add((v, LACAT.sha256, Literal(snap.sha256)))
+            if snap.version > 1:
+                g.add((v, dcat.previousVersion, URIRef(uris.metric_version(slug, snap.version - 1))))
+        if snaps:
+            files.append(paths.history_of(slug) / SUMS_FILE)
+        if data.get("retired_on"):
+            g.add((m, LACAT.retiredOn, Literal(str(data["retired_on"]), datatype=XSD.date)))
+        if data.get("replaced_by"):
+            g.add((m, DCTERMS.isReplacedBy, URIRef(uris.metric(data["replaced_by"]))))
+            g.add((URIRef(uris.metric(data["replaced_by"])), DCTERMS.replaces, m))
+        for src in data.get("sources") or []:
+            # Each bundled file is one release of its publisher's dataset (for the change log).
+            g.add((source_file_uri(uris, sources_dir / src["file"]), DCTERMS.isPartOf,
+                   URIRef(uris.dataset(src["dataset"]))))
+    if stoppers:
+        from ingest.errors import Problem, SourceError
+
+        raise SourceError([Problem(p.file, p.message, None, p.field, p.rule) for p in stoppers])
+    return g, files, notes
+
+
+def history_step(ctx: Any) -> list[Any]:
+    """Build step: graph/metric-history (after the metrics step, whose records it describes)."""
+    from catalogue.build import GraphOutput
+
+    paths = Paths(ctx.settings.records_dir)
+    g, files, notes = history_graph(paths, ctx.uris, ctx.settings.sources_dir)
+    for note in notes:
+        ctx.log(f"      note: {note}")
+    return [GraphOutput(ctx.graph("metric-history"), g, sources=files, label="metric history")]

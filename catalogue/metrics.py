@@ -446,6 +446,11 @@ def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
     settings = ctx.settings
     register = load_register(settings.sources_dir)
     loaded = load_metrics(settings.sources_dir, settings.records_dir, register)
+    # Only metrics that have been published reach the public catalogue (catalogue/lifecycle.py):
+    # drafts, proposals and approved metrics are validated above but load nothing.
+    from catalogue.lifecycle import public_metrics
+
+    loaded = public_metrics(loaded)
     by_slug = {r.slug: r for r in loaded.records}
     outputs: list[GraphOutput] = []
     counts: dict[str, tuple[int, int]] = {}

@@ -11,6 +11,7 @@ from catalogue.comparison import comparison_step
 from catalogue.cube_check import cube_check
 from catalogue.dcat import dcat_step
 from catalogue.flags import flags_step
+from catalogue.lifecycle import history_step
 from catalogue.metrics import metrics_step
 from catalogue.ontology_step import ontology_step
 from catalogue.reports import reports_check
@@ -25,6 +26,8 @@ STEPS: list[Step] = [
     sdl_step,
     # Metrics after geography: observations attach to the authorities it loaded.
     metrics_step,
+    # The published versions of the metric definitions and the version each cube is published under.
+    history_step,
     comparison_step,
     similar_step,
     # Early-warning flags read the observations, comparisons and similar authorities above; they go

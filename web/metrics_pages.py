@@ -360,6 +360,12 @@ def _version_triples(m: Metric, n: int) -> list:
     if n > 1:
         triples.append(ox.Triple(v, ox.NamedNode(dcat + "previousVersion"),
                                  ox.NamedNode(uris.metric_version(m.slug, n - 1))))
+    # The immutable published version as the store records it (graph/metric-history, web/history.py):
+    # the definition, method and caveats of that version, even when it is not the current one.
+    from sparql.queries import construct
+
+    seen = set(triples)
+    triples.extend(t for t in construct(get_store(), "describe", resource=iri(v.value)) if t not in seen)
     return triples
 
 
