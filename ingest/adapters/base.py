@@ -6,7 +6,11 @@ the value and the metric, and which rows are outside the catalogue's scope). Val
 file's Table Schema (`{file stem}.schema.yaml` beside it) and these named checks:
 
 - `gss-code-format`: the area code looks like a GSS code (a letter for the nation and 8 digits);
+- `encoding`: the file is text in the adapter's encoding (the row and column of the first
+  undecodable byte are named);
+- `no-data-rows`: the file has at least one row below the header;
 - `unknown-metric`: the row's metric is one a metric record selects from this file;
+- `period-in-future`: the row's period has begun (a figure cannot exist for a year not yet started);
 - `unknown-authority` / `authority-not-in-period`: the code is a council that existed in the
   row's period;
 - `value-out-of-range`: the value lies within the range of the metric's unit;
@@ -17,9 +21,11 @@ Any error stops the build before anything of the file is converted, with its fil
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -31,7 +37,7 @@ from frictionless import Check, Checklist, errors
 
 from ingest.errors import Problem, SourceError, display_name
 from ingest.geography import Register
-from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, Resolution, resolve
+from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, Resolution, period_bounds, resolve
 
 # Range of plausible values for each unit of the metric records (catalogue/records/metric.schema.json).
 # None means unbounded on that side: the sources do not state a scale for those units.
@@ -103,6 +109,12 @@ class PeriodFormatError(_OwnError):
     type = "period-format"
     title = "Period Format"
     description = "The period cannot be read as a financial, academic or calendar year."
+
+
+class PeriodInFutureError(_OwnError):
+    type = "period-in-future"
+    title = "Period In Future"
+    description = "The period has not begun yet, so no figure can exist for it."
 
 
 class ValueOutOfRangeError(_OwnError):
@@ -186,7 +198,7 @@ class gss_code_format(Check):  # noqa: N801 - Frictionless names checks in snake
 
 class known_metric_and_period(Check):  # noqa: N801
     type = "known-metric-and-period"
-    Errors = [UnknownMetricError, PeriodFormatError]
+    Errors = [UnknownMetricError, PeriodFormatError, PeriodInFutureError]
 
     def __init__(self, ctx: _Context) -> None:
         super().__init__()
@@ -199,9 +211,13 @@ class known_metric_and_period(Check):  # noqa: N801
         if self.ctx.metric(row) is None:
             yield _cell_error(UnknownMetricError, row, layout.metric_field,
                               f"no metric record selects {self.ctx.text(row, layout.metric_field)!r} from this file")
-        if self.ctx.period(row) is None:
+        period = self.ctx.period(row)
+        if period is None:
             yield _cell_error(PeriodFormatError, row, layout.period_field,
                               f"{self.ctx.text(row, layout.period_field)!r} is not a period this adapter reads")
+        elif period_bounds(period)[0] > date.today():
+            yield _cell_error(PeriodInFutureError, row, layout.period_field,
+                              f"period {period} starts on {period_bounds(period)[0]}, after today")
 
 
 class authority_existed(Check):  # noqa: N801
@@ -288,6 +304,30 @@ def missing_values(path: Path) -> list[str]:
     return [str(v) for v in descriptor.get("missingValues", [""])]
 
 
+def _check_text(path: Path, encoding: str) -> None:
+    """Raise `encoding` naming the row and column of the first undecodable byte, or `no-data-rows`."""
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        # Frictionless reports only the byte offset: name the spreadsheet row and column instead.
+        head = data[:exc.start]
+        row = head.count(b"\n") + 1
+        # Carriage returns would make the csv module refuse the line; they never start a column.
+        line = head[head.rfind(b"\n") + 1:].decode(encoding, errors="replace").replace("\r", "")
+        header = data.split(b"\n", 1)[0].decode(encoding, errors="replace").lstrip("\ufeff").replace("\r", "")
+        names = next(csv.reader([header]), [])
+        column = next(csv.reader([line]), [""])
+        index = len(column) - 1 if line else 0
+        field_name = names[index] if row > 1 and 0 <= index < len(names) else None
+        hint = " (the file is UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise SourceError.one(path, f"byte {data[exc.start]:#04x} is not {encoding} text{hint}; save the file as "
+                                    f"{encoding}", row, field_name, "encoding") from None
+    if len([line for line in text.splitlines() if line.strip()]) < 2:
+        raise SourceError.one(path, "the file has no data rows below the header" if text.strip() else
+                              "the file is empty", 2 if text.strip() else 1, None, "no-data-rows")
+
+
 def validate(path: Path, layout: Layout, register: Register, selection: MetricSelection) -> None:
     """Validate one source file against its Table Schema and the named checks; raise on any error."""
     descriptor = schema_file(path)
@@ -295,6 +335,7 @@ def validate(path: Path, layout: Layout, register: Register, selection: MetricSe
         raise SourceError.one(path, "source file is missing")
     if not descriptor.is_file():
         raise SourceError.one(descriptor, "Table Schema descriptor is missing")
+    _check_text(path, layout.encoding)
     # Loaded as a mapping: Frictionless refuses absolute descriptor paths as unsafe.
     schema = frictionless.Schema.from_descriptor(yaml.safe_load(descriptor.read_text(encoding="utf-8")))
     resource = frictionless.Resource(path=path.name, basepath=str(path.parent), schema=schema,
