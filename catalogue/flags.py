@@ -51,8 +51,22 @@ from sparql.store import EmbeddedStore, Store, StoreInfo
 KEEP_RESTRICTED = 2  # the live build's restricted store and its predecessor's, like var/stores/
 
 
+# The flags and learn-from steps read the same metrics from the same build: read each once.
+_READ: dict[tuple[str, str], MetricData] = {}
+
+
 def metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str, list[str]]]) -> MetricData:
-    """One metric's observations, polarity, periods and similar authorities, read in three queries."""
+    """One metric's observations, polarity, periods and similar authorities, read in a few queries
+    (once per build: observations and similar authorities do not change after their steps)."""
+    key = (store.info.version, metric_uri)
+    if key not in _READ:
+        if any(k[0] != key[0] for k in _READ):
+            _READ.clear()
+        _READ[key] = _metric_data(store, metric_uri, peers_cache)
+    return _READ[key]
+
+
+def _metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str, list[str]]]) -> MetricData:
     info = select(store, "flags-metric", metric=iri(metric_uri))
     higher = next((r["higherIsBetter"] for r in info if "higherIsBetter" in r), None)
     periods = sorted({r["periodKey"] for r in info})

@@ -11,6 +11,7 @@ from catalogue.comparison import comparison_step
 from catalogue.cube_check import cube_check
 from catalogue.dcat import dcat_step
 from catalogue.flags import flags_step
+from catalogue.learn_from import learn_from_step
 from catalogue.lifecycle import history_step
 from catalogue.metrics import metrics_step
 from catalogue.ontology_step import ontology_step
@@ -33,6 +34,8 @@ STEPS: list[Step] = [
     # Early-warning flags read the observations, comparisons and similar authorities above; they go
     # to the restricted store (and to the public catalogue only if LACAT_FLAGS_PUBLIC allows).
     flags_step,
+    # Whom to learn from (public): councils doing markedly better than their similar authorities.
+    learn_from_step,
     # Keep the DCAT catalogue last: it reads the metric graphs loaded by the steps before it.
     dcat_step,
 ]
