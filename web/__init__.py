@@ -78,6 +78,7 @@ def _register_optional(app: Flask) -> None:
         "web.api",
         "web.history",
         "web.analyst",
+        "web.learn_from",
         "web.geography_pages",
     ):
         try:

@@ -1,0 +1,94 @@
+"""Whom to learn from (public): /learn-from/{metric}, and helpers that give the metric and
+council pages what web/templates/partials/learn_from.html shows.
+
+Include the partial with `learn_from` set to the value of `for_metric(...)` or
+`for_authority(...)`:
+
+    {% with learn_from = learn_from %}{% include "partials/learn_from.html" %}{% endwith %}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request
+
+from catalogue.learn_from import CAVEAT, MIN_PEERS, THRESHOLD
+from catalogue.uris import Uris, check_slug
+from sparql.queries import iri, select
+from sparql.store import Store
+from web import get_store, settings
+
+bp = Blueprint("learn_from", __name__)
+
+KINDS = {
+    "markedly-better": "Do markedly better than similar councils",
+    "most-improved": "Improved markedly more than similar councils",
+}
+
+
+def _doc(uri: str) -> str:
+    doc = Uris(settings().base_uri).id_to_doc(uri)
+    return "/" + doc[len(settings().base_uri):] if doc else uri
+
+
+def _metric_rows(store: Store, metric_uri: str) -> list[dict[str, Any]]:
+    return select(store, "learn-from-metric", metric=iri(metric_uri))
+
+
+def for_metric(store: Store, metric_uri: str, caveats: list[str] | None = None) -> dict[str, Any]:
+    """Partial data for a metric page: councils that do better than their similar councils."""
+    rows = _metric_rows(store, metric_uri)
+    for r in rows:
+        r["href"] = _doc(r["authority"])
+        r["label"] = r["authorityLabel"]
+    return {"mode": "metric", "groups": _grouped(rows), "caveats": caveats or [], "caveat": CAVEAT,
+            "threshold": THRESHOLD, "min_peers": MIN_PEERS}
+
+
+def for_authority(store: Store, authority_uri: str, metric_uri: str | None = None) -> dict[str, Any]:
+    """Partial data for a council page: councils like it that do better, per metric (or one metric)."""
+    rows = select(store, "learn-from-authority", authority=iri(authority_uri))
+    if metric_uri:
+        rows = [r for r in rows if r["metric"] == metric_uri]
+    for r in rows:
+        r["href"] = _doc(r["peer"])
+        r["label"] = r["peerLabel"]
+    return {"mode": "authority", "groups": _grouped(rows), "caveats": [], "caveat": CAVEAT,
+            "threshold": THRESHOLD, "min_peers": MIN_PEERS}
+
+
+def _grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups = []
+    for kind, heading in KINDS.items():
+        items = sorted((r for r in rows if r["kind"] == kind),
+                       key=lambda r: (r.get("metricLabel", ""), r["label"]))
+        if items:
+            groups.append({"kind": kind, "heading": heading, "rows": items})
+    return groups
+
+
+@bp.route("/learn-from/<metric>")
+@bp.route("/learn-from/<metric>.json")
+def learn_from(metric: str):
+    try:
+        check_slug(metric, "metric")
+    except ValueError:
+        abort(404)
+    store = get_store()
+    uris = Uris(settings().base_uri)
+    metric_uri = uris.metric(metric)
+    info = select(store, "learn-from-metric-info", metric=iri(metric_uri))
+    if not info:
+        abort(404)
+    caveats = sorted({r["caveat"] for r in info if r.get("caveat")})
+    data = for_metric(store, metric_uri, caveats)
+    if request.path.endswith(".json"):
+        keys = ("finding", "kind", "authority", "code", "authorityLabel", "periodKey", "baselinePeriodKey", "value",
+                "peerMedian", "peerMad", "peerCount", "mads", "detail")
+        return jsonify({"metric": metric_uri, "caveat": CAVEAT, "metricCaveats": caveats,
+                        "findings": [{k: r.get(k) for k in keys} for g in data["groups"] for r in g["rows"]]})
+    head = info[0]
+    return render_template("learn_from.html", title=f"Whom to learn from: {head['label']}", metric=head,
+                           metric_href=_doc(metric_uri), learn_from=data,
+                           json_href=f"/learn-from/{metric}.json")
