@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,17 +64,22 @@ def store(settings: Settings):
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    # The server's log goes to a file, not a pipe: an unread pipe fills after ~64 KB of access log
+    # and would then block the server mid-test.
+    log = tempfile.NamedTemporaryFile(prefix=f"lacat-server-{port}-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
     )
+    proc.log_path = log.name  # type: ignore[attr-defined]
+    log.close()
     # Generous: the first request opens the store and starts query workers, slow on a loaded machine.
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise RuntimeError(f"server exited early:\n{out}")
+            out = Path(log.name).read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"server exited early:\n{out[-4000:]}")
         try:
             requests.get(f"http://127.0.0.1:{port}/", timeout=10)
             return proc
