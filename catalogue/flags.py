@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -71,8 +72,9 @@ def _metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str,
     higher = next((r["higherIsBetter"] for r in info if "higherIsBetter" in r), None)
     periods = sorted({r["periodKey"] for r in info})
     method = next((r["method"] for r in info if "method" in r), None)
-    mads = {r["observation"].value: Decimal(r["mad"].value)
-            for r in store.select(_query("flags-medians"), {"metric": iri(metric_uri)})}
+    mads: dict[str, tuple[Decimal, Decimal]] = {
+        r["observation"].value: (Decimal(r["mad"].value), Decimal(r["mads"].value))
+        for r in store.select(_query("flags-medians"), {"metric": iri(metric_uri)})}
     observations: dict[tuple[str, str], Observation] = {}
     # Only councils: England totals (loaded against the England area) are not flagged.
     councils = metric_uri.split("/id/metric/", 1)[0] + "/id/authority/"
@@ -80,7 +82,8 @@ def _metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str,
         if not r["authority"].value.startswith(councils):
             continue
         uri = r["observation"].value
-        obs = Observation(uri, r["authority"].value, r["periodKey"].value, Decimal(r["value"].value), mads.get(uri))
+        mad, distance = mads.get(uri, (None, None))
+        obs = Observation(uri, r["authority"].value, r["periodKey"].value, Decimal(r["value"].value), mad, distance)
         observations[(obs.authority, obs.period)] = obs
     peers: dict[str, list[str]] = {}
     if method:
@@ -109,11 +112,21 @@ def evaluate(store: Store, rules: list[RuleRecord], uris: Uris) -> dict[str, lis
             continue
         method = METHODS[rule.query]
         findings: list[Finding] = []
+        data = []
         for slug in rule.metrics:
             m = uris.metric(slug)
             if m not in cache:
                 cache[m] = metric_data(store, m, peers_cache)
-            findings.extend(method.evaluate(cache[m], rule.parameters))
+            d = cache[m]
+            if rule.adverse and d.higher_is_better is None:
+                # The rule says which side is adverse for a metric with no polarity (e.g. reserves).
+                d = replace(d, higher_is_better=rule.adverse == "lower")
+            data.append(d)
+        if method.arity == 2:
+            findings.extend(method.evaluate(data[0], data[1], rule.parameters))
+        else:
+            for d in data:
+                findings.extend(method.evaluate(d, rule.parameters))
         out[rule.slug] = sorted(findings, key=lambda f: (f.authority, f.period, f.metric))
     return out
 

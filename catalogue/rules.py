@@ -65,6 +65,11 @@ class RuleRecord:
         return list(self.data["metrics"])
 
     @property
+    def adverse(self) -> str | None:
+        """For metrics without a polarity: the side the rule treats as adverse ('lower' or 'higher')."""
+        return self.data.get("adverse")
+
+    @property
     def parameters(self) -> dict[str, Decimal]:
         return {p["name"]: Decimal(str(p["value"])) for p in self.data["parameters"]}
 
@@ -175,6 +180,9 @@ def _record_rules(rule: RuleRecord, node: yaml.Node, metric_slugs: set[str] | No
         problem(f"no query file sparql/queries/rules/{rule.query}.rq", ["query"], "query", "query-exists")
         return out
     method = METHODS[rule.query]
+    if method.arity == 2 and len(rule.metrics) != 2:
+        problem(f"query {rule.query} reads exactly two metrics: the high one, then the low one", ["metrics"],
+                "metrics", "metric-count")
     names = [p["name"] for p in data["parameters"]]
     for i, pname in enumerate(names):
         if pname not in method.parameters:
@@ -185,7 +193,9 @@ def _record_rules(rule: RuleRecord, node: yaml.Node, metric_slugs: set[str] | No
             problem(f"query {rule.query} needs a value for parameter {pname!r}", ["parameters"], "parameters",
                     "parameter-given")
     projected = _projected(text)
-    for var in ("metric", "authority", "periodKey", "evidence", "detail", *method.parameters):
+    extra = ("higher",) if rule.adverse else ()
+    for var in ("metric", "authority", "periodKey", "evidence", "detail", *method.parameters, *method.metric_vars,
+                *extra):
         if var not in projected:
             problem(f"sparql/queries/rules/{rule.query}.rq must project ?{var}", ["query"], "query",
                     "query-projects")
@@ -263,6 +273,7 @@ class Observation:
     period: str  # period key
     value: Decimal
     mad: Decimal | None  # England MAD of the observation's comparison group and period
+    mads: Decimal | None = None  # distance from that England median in MADs (lacat:madsFromMedian)
 
 
 @dataclass(frozen=True)
@@ -348,21 +359,68 @@ def lowest_decile_of_similar(data: MetricData, params: dict[str, Decimal]) -> li
     return found
 
 
+def fall_over_two_periods(data: MetricData, params: dict[str, Decimal]) -> list[Finding]:
+    """Two consecutive period-on-period percentage changes compound to a fall of at least maxFall
+    per cent (sparql/queries/rules/fall-over-two-periods.rq)."""
+    found = []
+    keys = data.periods
+    for i in range(1, len(keys)):
+        k0, k1 = keys[i - 1], keys[i]
+        for (authority, period), later in sorted(data.observations.items()):
+            if period != k1 or (authority, k0) not in data.observations:
+                continue
+            earlier = data.observations[(authority, k0)]
+            change = ((1 + earlier.value / 100) * (1 + later.value / 100) - 1) * 100
+            if change > -params["maxFall"]:
+                continue
+            shown = (change * 10).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 10
+            detail = (f"Changed by {_fmt(earlier.value)}% in {k0} and {_fmt(later.value)}% in {k1}: "
+                      f"{_fmt(shown)}% over the two periods.")
+            found.append(Finding(data.uri, authority, k1, (later.uri, earlier.uri), detail))
+    return found
+
+
+def high_and_low(high: MetricData, low: MetricData, params: dict[str, Decimal]) -> list[Finding]:
+    """In one period, `high` at least minMads England MADs above its median and `low` at least
+    minMads below its own (sparql/queries/rules/high-and-low.rq)."""
+    found = []
+    for (authority, period), h in sorted(high.observations.items()):
+        lo = low.observations.get((authority, period))
+        if lo is None or h.mads is None or lo.mads is None:
+            continue
+        if h.mads >= params["minMads"] and lo.mads <= -params["minMads"]:
+            detail = (f"In {period}: {_fmt(h.value)} ({_fmt(h.mads)} England MADs above the median) with "
+                      f"{_fmt(lo.value)} ({_fmt(lo.mads)} MADs below).")
+            found.append(Finding(high.uri, authority, period, (h.uri, lo.uri), detail))
+    return found
+
+
 @dataclass(frozen=True)
 class Method:
-    evaluate: Callable[[MetricData, dict[str, Decimal]], list[Finding]]
+    evaluate: Callable[..., list[Finding]]
     parameters: tuple[str, ...]
+    arity: int = 1  # metrics per evaluation: 1 = each metric of the rule in turn, 2 = a pair
+    metric_vars: tuple[str, ...] = ()  # further metric variables the query binds, after ?metric
 
 
 METHODS: dict[str, Method] = {
     "sustained-adverse-trend": Method(sustained_adverse_trend, ("minMads",)),
     "lowest-decile-of-similar": Method(lowest_decile_of_similar, ("share", "minPeers")),
+    "fall-over-two-periods": Method(fall_over_two_periods, ("maxFall",)),
+    "high-and-low": Method(high_and_low, ("minMads",), arity=2, metric_vars=("lowMetric",)),
 }
 
 
-def bindings(rule: RuleRecord) -> dict[str, Literal]:
-    """The rule's thresholds as typed literals for its evidence query."""
-    return {p["name"]: parameter_literal(p["value"]) for p in rule.data["parameters"]}
+def bindings(rule: RuleRecord, uris: Uris | None = None) -> dict[str, Literal | URIRef]:
+    """The rule's thresholds (and direction, and further metrics) as terms for its evidence query."""
+    out: dict[str, Literal | URIRef] = {p["name"]: parameter_literal(p["value"]) for p in rule.data["parameters"]}
+    if rule.adverse:
+        out["higher"] = Literal(rule.adverse == "lower")
+    method = METHODS[rule.query]
+    if uris is not None:
+        for var, slug in zip(method.metric_vars, rule.metrics[1:], strict=False):
+            out[var] = URIRef(uris.metric(slug))
+    return out
 
 
 def lifecycle_concept(status: str) -> URIRef:
