@@ -131,7 +131,7 @@ def test_figures_equal_the_store(packages: Path, store, settings: Settings) -> N
         "<http://purl.org/linked-data/sdmx/2009/dimension#refArea> ?a . ?a a <https://w3id.org/lacat/def#LocalAuthority> }"))
     bir = whole[(whole.authority_code == "BIR") & (whole.metric == "defra-household-recycling-rate")]
     first = bir.iloc[0]
-    got = store.select("SELECT ?v WHERE { ?obs <" + base + "id/metric/defra-household-recycling-rate> ?v }",
+    got = store.select("SELECT ?obs ?v WHERE { ?obs <" + base + "id/metric/defra-household-recycling-rate> ?v }",
                        {"obs": ox.NamedNode(f"{base}id/observation/defra-household-recycling-rate/BIR/{first.period}")})
     assert float(got[0]["v"].value) == pytest.approx(first.value)
 
@@ -189,16 +189,16 @@ def test_spreadsheet_formulas_in_labels_are_neutralised(store, settings: Setting
     copy.bulk_load(store.raw.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
     base = settings.base_uri
     crafted = '=HYPERLINK("http://example.invalid","click")'
-    copy.update(
-        "DELETE { GRAPH ?g { ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l } } "
-        "INSERT { GRAPH ?g { ?a <http://www.w3.org/2000/01/rdf-schema#label> ?crafted } } "
-        "WHERE { GRAPH ?g { ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l } }",
-        substitutions={ox.Variable("a"): ox.NamedNode(base + "id/authority/BIR"),
-                       ox.Variable("crafted"): ox.Literal(crafted)})
-    copy.update(
-        "INSERT { GRAPH ?g { ?m <https://w3id.org/lacat/def#caveat> '@SUM(1+1)'@en } } "
-        "WHERE { GRAPH ?g { ?m <https://w3id.org/lacat/def#caveat> ?c } }",
-        substitutions={ox.Variable("m"): ox.NamedNode(base + "id/metric/asc1-carer-quality-of-life")})
+    # Edited through the store's API rather than an update query: the crafted text is data, never query text.
+    rdfs_label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    bir = ox.NamedNode(base + "id/authority/BIR")
+    for quad in list(copy.quads_for_pattern(bir, rdfs_label, None, None)):
+        copy.remove(quad)
+        copy.add(ox.Quad(bir, rdfs_label, ox.Literal(crafted), quad.graph_name))
+    caveat = ox.NamedNode("https://w3id.org/lacat/def#caveat")
+    metric = ox.NamedNode(base + "id/metric/asc1-carer-quality-of-life")
+    graph = next(iter(copy.quads_for_pattern(metric, caveat, None, None))).graph_name
+    copy.add(ox.Quad(metric, caveat, ox.Literal("@SUM(1+1)", language="en"), graph))
     crafted_store = EmbeddedStore(copy, StoreInfo(path="memory", version="crafted", built_at=0.0))
     index = build_packages(crafted_store, settings, tmp_path, log=lambda _m: None,
                            only=lambda s: (s.kind, s.ident) == ("authority", "BIR"))
