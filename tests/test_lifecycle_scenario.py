@@ -236,6 +236,8 @@ def test_version_1_still_dereferences(scenario, client) -> None:
 
 
 def test_store_has_versions_status_and_the_version_of_the_figures(scenario) -> None:
+    import pyoxigraph as ox
+
     from sparql.store import LiveStore
 
     base = scenario["settings"].base_uri
@@ -243,10 +245,10 @@ def test_store_has_versions_status_and_the_version_of_the_figures(scenario) -> N
     rows = store.select(
         "PREFIX lacat: <https://w3id.org/lacat/def#> PREFIX dcat: <http://www.w3.org/ns/dcat#> "
         "PREFIX dcterms: <http://purl.org/dc/terms/> "
-        "SELECT ?status ?current ?under ?prev WHERE { ?m lacat:lifecycleStatus ?status ; "
+        "SELECT ?m ?status ?current ?under ?prev WHERE { ?m lacat:lifecycleStatus ?status ; "
         "dcat:hasCurrentVersion ?current ; lacat:cube ?cube . ?cube lacat:definitionVersion ?under . "
         "?current dcat:previousVersion ?prev }",
-        {"m": __import__("pyoxigraph").NamedNode(f"{base}id/metric/{SLUG}")})
+        {"m": ox.NamedNode(f"{base}id/metric/{SLUG}")})
     assert len(rows) == 1
     row = rows[0]
     assert row["status"].value == "https://w3id.org/lacat/concept/metric-lifecycle/published"
