@@ -337,8 +337,8 @@ def load_dataset_records(records_dir: Path, sources_dir: Path) -> list[DatasetRe
 # ---------------------------------------------------------------------------------------------
 # Metric records, owned by the metrics part of the project: read only what the catalogue needs.
 
-# Lifecycle states in which a metric is not (or no longer) published.
-UNPUBLISHED = {"draft", "proposed", "retired", "withdrawn", "deprecated"}
+# Lifecycle states in which a metric is not (or no longer) published; "approved" awaits `lacat metric publish`.
+UNPUBLISHED = {"draft", "proposed", "approved", "retired", "withdrawn", "deprecated"}
 
 
 @dataclass
