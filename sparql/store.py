@@ -102,7 +102,9 @@ def open_embedded(info: StoreInfo) -> EmbeddedStore:
     try:
         return EmbeddedStore(ox.Store.read_only(info.path), info)
     except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
-        raise StoreUnavailable(f"the catalogue store {Path(info.path).name} cannot be opened: {exc}") from None
+        # RocksDB names files by absolute path; the message reaches the 503 page, so name the store only.
+        detail = str(exc).replace(str(Path(info.path).parent) + "/", "")
+        raise StoreUnavailable(f"the catalogue store {Path(info.path).name} cannot be opened: {detail}") from None
 
 
 class LiveStore:

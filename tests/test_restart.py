@@ -1,0 +1,168 @@
+"""Faults of the running server: a server killed with SIGKILL starts again cleanly on the same
+var/ and serves the same version; a build while the server is serving switches it to the new
+version without a single failed request.
+
+Killed builds, unopenable stores and dump/restore are in tests/test_store_faults.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+
+from catalogue.settings import PROJECT_ROOT, Settings
+from sparql.store import read_pointer
+from tests.conftest import free_port, start_server
+from tests.test_store_faults import copy_var
+
+BUILD_ID = "SELECT ?id WHERE { GRAPH ?g { ?b <https://w3id.org/lacat/def#buildId> ?id } }"
+
+
+def served_build(base: str) -> str:
+    r = requests.get(base + "/sparql", params={"query": BUILD_ID}, timeout=60,
+                     headers={"Accept": "application/sparql-results+json"})
+    r.raise_for_status()
+    [row] = r.json()["results"]["bindings"]
+    return row["id"]["value"]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (gunicorn workers and their query processes), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def test_server_killed_with_sigkill_restarts_cleanly(built_var: Path, tmp_path: Path) -> None:
+    var = copy_var(built_var, tmp_path / "var")
+    settings = Settings.from_env(var_dir=var)
+    env = {**os.environ, "LACAT_VAR_DIR": str(var)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    first = start_server(env, port)
+    try:
+        before = served_build(base)
+        assert before == read_pointer(settings).version
+        children = descendants(first.pid)
+        assert children, "gunicorn workers run below the server process"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        # Orphaned workers notice their parent is gone and exit: nothing keeps serving or holds the port.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and (any(alive(p) for p in children) or not port_free(port)):
+            time.sleep(0.5)
+        assert not [p for p in children if alive(p)], "workers outlived the killed server"
+        assert port_free(port)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = start_server(env, port)
+    try:
+        assert served_build(base) == before
+        r = requests.get(base + "/doc/authority/BIR", timeout=60)
+        assert r.status_code == 200 and "Birmingham" in r.text
+    finally:
+        stop(second)
+
+
+@pytest.mark.slow
+def test_build_while_serving_switches_without_errors(built_var: Path, tmp_path: Path) -> None:
+    """Pages and SPARQL are polled for the whole of a real `lacat build`; every answer is a 200,
+    and once the build has switched the pointer the server serves the new version."""
+    var = copy_var(built_var, tmp_path / "var")
+    settings = Settings.from_env(var_dir=var)
+    env = {**os.environ, "LACAT_VAR_DIR": str(var)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(env, port)
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+    versions: list[str] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        paths = ["/", "/doc/authority/BIR", "/doc/metric/asc1-carer-quality-of-life", "/authorities.json"]
+        i = 0
+        while not done.is_set() and i < 5000:  # bounded even if the build hangs
+            try:
+                r = requests.get(base + paths[i % len(paths)], timeout=60)
+                statuses[r.status_code] += 1
+                if r.status_code != 200:
+                    failures.append(f"{paths[i % len(paths)]}: {r.status_code}")
+                versions.append(served_build(base))
+            except requests.RequestException as exc:
+                failures.append(f"{paths[i % len(paths)]}: {type(exc).__name__}")
+            i += 1
+            time.sleep(0.2)
+
+    try:
+        before = served_build(base)
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        build = subprocess.run([sys.executable, "-m", "catalogue.cli", "build"], env=env, cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, timeout=1200)
+        assert build.returncode == 0, build.stderr[-2000:]
+        after = read_pointer(settings).version
+        assert after != before
+        # LiveStore re-reads the pointer at most once a second: allow a few.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not versions or versions[-1] != after):
+            time.sleep(0.5)
+        done.set()
+        poller.join(timeout=120)
+        assert not failures, failures[:20]
+        assert statuses[200] >= 20, statuses
+        assert versions[0] == before and versions[-1] == after
+        # The switch is one step: never back to the old version once the new one has been seen.
+        assert versions[versions.index(after):] == [after] * (len(versions) - versions.index(after))
+    finally:
+        done.set()
+        stop(server)
