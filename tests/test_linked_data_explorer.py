@@ -111,3 +111,16 @@ def test_void_description(client, settings) -> None:
     jsonld = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert jsonld.mimetype == "application/ld+json"
     assert client.get("/.well-known/void", headers={"Accept": "image/png"}).status_code == 406
+
+
+@pytest.mark.parametrize("resource,page", [("similarity-method/lower-tier", "/about#similar"),
+                                           ("neighbour/lower-tier/TRF/1", "/doc/authority/TRF#metrics")])
+def test_method_and_neighbour_resources(client, settings, resource: str, page: str) -> None:
+    # Their RDF is the data; in a browser they lead to the page that explains or shows them.
+    uri = rdflib.URIRef(settings.base_uri + "id/" + resource)
+    for suffix, (media, fmt) in RDF.items():
+        r = client.get(f"/doc/{resource}.{suffix}")
+        assert r.status_code == 200 and r.mimetype == media
+        assert (uri, None, None) in rdflib.Graph().parse(data=r.data, format=fmt)
+    r = client.get("/doc/" + resource, headers={"Accept": "text/html"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(page)
