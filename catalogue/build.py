@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from catalogue.settings import Settings
+from catalogue.triples import TripleBuffer
 from catalogue.uris import LACAT, Uris
 from ingest.errors import SourceError, display_name
 from sparql.store import EmbeddedStore, StoreWriter
@@ -32,7 +33,7 @@ class GraphOutput:
     name: str  # graph URI
     # An rdflib Graph, or for bulk data a list of pyoxigraph triples: building those skips rdflib's
     # indexing and serialises in Rust, several times faster for the observation graphs.
-    graph: Graph | list[ox.Triple]
+    graph: Graph | list[ox.Triple] | TripleBuffer
     sources: list[Path] = field(default_factory=list)
     label: str = ""
     # Large observation graphs are checked by the Data Cube integrity constraints (SPARQL) instead
@@ -69,7 +70,8 @@ def serialise_output(out: GraphOutput) -> bytes:
     """N-Triples bytes of a step's graph, whichever form the step produced."""
     if isinstance(out.graph, Graph):
         return out.graph.serialize(format="nt", encoding="utf-8")
-    return ox.serialize(out.graph, format=ox.RdfFormat.N_TRIPLES) or b""
+    triples = out.graph.to_oxigraph() if isinstance(out.graph, TripleBuffer) else out.graph
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 Step = Callable[[BuildContext], list[GraphOutput]]

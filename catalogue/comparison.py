@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl import load_workbook
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from catalogue.build import BuildContext, GraphOutput
+from catalogue.triples import TripleBuffer
 from catalogue.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
 from ingest.errors import SourceError
 
@@ -126,9 +127,10 @@ SELECT ?metric ?slug ?polarity ?obs ?area ?type ?periodKey ?value WHERE {
 }
 """
 
-def comparison_graph(rows: list[dict[str, str]], groups: dict[str, list[str]], bands: Bands, uris: Uris) -> Graph:
+def comparison_graph(rows: list[dict[str, str]], groups: dict[str, list[str]], bands: Bands,
+                     uris: Uris) -> TripleBuffer:
     """rows: metric, slug, polarity (notation), obs, type (notation or ''), periodKey, value."""
-    g = Graph()
+    g = TripleBuffer()
     members: dict[tuple[str, str, str], list[dict[str, str]]] = {}
     for r in rows:
         for group in groups[r["metric"]]:

@@ -28,6 +28,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from catalogue.build import BuildContext, GraphOutput
+from catalogue.triples import TripleBuffer
 from catalogue.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
 from ingest.adapters import ADAPTERS, DERIVED
 from ingest.adapters.base import MetricSelection, excluded_summary, tidy, validate
@@ -316,9 +317,9 @@ def selection(sf: SourceFile) -> MetricSelection:
 
 
 def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], uris: Uris,
-                       g: Graph | None = None) -> Graph:
+                       g: Graph | TripleBuffer | None = None) -> Graph | TripleBuffer:
     """The loaded rows of a tidy frame as observations (added to `g` if given)."""
-    g = Graph() if g is None else g
+    g = TripleBuffer() if g is None else g
     loaded = frame[frame["excluded"].isna()]
     status_missing = concept("observation-status", "missing")
     # Terms repeat across thousands of rows: mint each once.
@@ -459,7 +460,7 @@ def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
     for sf in source_files(loaded.records):
         datasets.setdefault(sf.dataset, []).append(sf.rel)
     for dataset, rels in datasets.items():
-        g = Graph()
+        g = TripleBuffer()
         paths = []
         for rel in rels:
             frame = loaded.frames[rel]
