@@ -107,6 +107,7 @@ def test_home_has_council_search(live_server: str) -> None:
 
 def sparql(live_server: str, query: str) -> list[dict[str, str]]:
     client = SPARQLWrapper(live_server + "/sparql")
+    client.setTimeout(120)  # fail, never hang, if the server stops answering
     client.setQuery(query)
     client.setReturnFormat(JSON)
     result = client.query().convert()

@@ -222,6 +222,7 @@ def test_sparqlwrapper_client(live_server: str) -> None:
     from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 
     sw = SPARQLWrapper(live_server + "/sparql")
+    sw.setTimeout(120)  # fail, never hang, if the server stops answering
     sw.setQuery(LABELS)
     sw.setReturnFormat(SW_JSON)
     rows = sw.query().convert()["results"]["bindings"]
