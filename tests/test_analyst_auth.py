@@ -24,7 +24,9 @@ def _name(prefix: str = "analyst") -> str:
 def _client(app, address: str):
     """A test client whose requests come from their own address, so per-address limits of one test
     do not affect another."""
-    return app.test_client(environ_base={"REMOTE_ADDR": address})
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
 def _token(client, path: str = "/analyst/login") -> str:

@@ -85,19 +85,22 @@ def test_build_evaluation_equals_the_restricted_flags(rules, store, restricted, 
 
 
 @pytest.mark.parametrize("slug", ["asc-outcome-sustained-adverse-trend", "asc-outcome-lowest-decile-of-similar",
-                                  "waste-sustained-adverse-trend"])
+                                  "waste-sustained-adverse-trend", "reserves-lowest-decile-of-similar",
+                                  "reserves-fall-over-two-years", "high-debt-servicing-low-reserves"])
 def test_evidence_query_agrees_with_the_build(slug, rules, restricted, store, settings) -> None:
     """Bound to a flag's metric, council and period, the rule's evidence query returns its evidence;
     bound to councils the rule did not flag, it returns nothing."""
     rule = next(r for r in rules if r.slug == slug)
     uris = Uris(settings.base_uri)
     text = query_text(rule.query)
+    terms = {k: ox.NamedNode(str(v)) if not hasattr(v, "datatype") else _literal(v)
+             for k, v in bindings(rule, uris).items()}
     found = evaluate(store, [rule], uris)[slug]
     assert found
     metric = found[0].metric
     on_metric = [f for f in found if f.metric == metric]
     for f in on_metric[:6]:
-        rows = restricted.select(text, {**bindings(rule), "metric": ox.NamedNode(f.metric),
+        rows = restricted.select(text, {**terms, "metric": ox.NamedNode(f.metric),
                                         "authority": ox.NamedNode(f.authority), "periodKey": ox.Literal(f.period)})
         assert len(rows) == 1, f
         evidence = {v.value for k, v in rows[0].items() if k.startswith("evidence")}
@@ -109,9 +112,13 @@ def test_evidence_query_agrees_with_the_build(slug, rules, restricted, store, se
               and (r["authority"], period) not in flagged][:6]
     assert others
     for authority in others:
-        rows = restricted.select(text, {**bindings(rule), "metric": ox.NamedNode(metric),
+        rows = restricted.select(text, {**terms, "metric": ox.NamedNode(metric),
                                         "authority": ox.NamedNode(authority), "periodKey": ox.Literal(period)})
         assert rows == [], authority
+
+
+def _literal(value) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
 
 
 def test_documented_query_reproduces_the_flags(restricted, flag_rows) -> None:
@@ -150,7 +157,7 @@ def test_rule_naming_a_missing_metric_is_refused_with_file_line_and_field(tmp_pa
     problems = _problems(records)
     assert len(problems) == 1
     assert "waste-sustained-adverse-trend.yaml" in problems[0]
-    assert "row 14" in problems[0] and "metrics.1" in problems[0] and "residual-waste-typo" in problems[0]
+    assert "row 15" in problems[0] and "metrics.1" in problems[0] and "residual-waste-typo" in problems[0]
 
 
 def test_rule_threshold_and_query_mistakes_are_refused(tmp_path, settings) -> None:

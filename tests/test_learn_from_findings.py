@@ -28,13 +28,13 @@ def test_a_real_finding_with_the_figures_behind_it(store, uris) -> None:
     assert (che["value"], che["periodKey"], che["peerCount"]) == (91.0, "2022-23", 15)
     # Recompute the median and MAD of the similar councils' values from the published observations.
     peers = [r["peer"] for r in store.select(
-        "SELECT ?peer WHERE { ?a <https://w3id.org/lacat/def#hasNeighbour> ?n . "
+        "SELECT ?a ?m ?peer WHERE { ?a <https://w3id.org/lacat/def#hasNeighbour> ?n . "
         "?n <https://w3id.org/lacat/def#neighbour> ?peer ; <https://w3id.org/lacat/def#method> ?m }",
         {"a": iri(uris.authority("CHE")), "m": iri(uris.similarity_method("upper-tier"))})]
     values = []
     for peer in peers:
         obs = iri(uris.observation(ASC5, peer.value.rsplit("/", 1)[-1], "2022-23"))
-        found = store.select("SELECT ?v WHERE { ?o ?m ?v }", {"o": obs, "m": iri(uris.metric(ASC5))})
+        found = store.select("SELECT ?o ?m ?v WHERE { ?o ?m ?v }", {"o": obs, "m": iri(uris.metric(ASC5))})
         values += [float(r["v"].value) for r in found]
     m = median(values)
     mad = median(abs(v - m) for v in values)
@@ -88,7 +88,7 @@ def test_partial_for_a_council_lists_similar_councils_that_do_better(app, store,
         html = render_template_string('{% include "partials/learn_from.html" %}', learn_from=data)
     rows = [r for g in data["groups"] for r in g["rows"]]
     similar = {r["neighbour"].value for r in store.select(
-        "SELECT ?neighbour WHERE { ?a <https://w3id.org/lacat/def#similarTo> ?neighbour }",
+        "SELECT ?a ?neighbour WHERE { ?a <https://w3id.org/lacat/def#similarTo> ?neighbour }",
         {"a": iri(uris.authority("BIR"))})}
     assert rows and all(r["peer"] in similar for r in rows)
     # Coventry improved ASC5 from 66.8 (2019-20) to 75 (2022-23).
