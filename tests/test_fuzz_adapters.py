@@ -57,7 +57,7 @@ def test_random_cells_load_or_fail_with_file_row_and_field(adapter: str) -> None
     width = len(rows[0])
     name = display_name(SOURCES / sf.rel)
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
     @given(edits=st.lists(st.tuples(st.integers(1, len(rows) - 1), st.integers(0, width - 1), cells),
                           min_size=1, max_size=4))
     def check(edits: list[tuple[int, int, str]]) -> None:
