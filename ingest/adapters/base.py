@@ -13,7 +13,7 @@ file's Table Schema (`{file stem}.schema.yaml` beside it) and these named checks
 - `period-in-future`: the row's period has begun (a figure cannot exist for a year not yet started);
 - `unknown-authority` / `authority-not-in-period`: the code is a council that existed in the
   row's period;
-- `value-out-of-range`: the value lies within the range of the metric's unit;
+- `value-out-of-range`: the value is a finite number within the range of the metric's unit;
 - `duplicate-observation`: at most one row per (metric, authority, period).
 
 Any error stops the build before anything of the file is converted, with its file, row and field.
@@ -257,7 +257,11 @@ class value_in_range(Check):  # noqa: N801
             return
         low, high = UNIT_RANGES[metric[1]]
         number = Decimal(str(value))
-        if (low is not None and number < low) or (high is not None and number > high):
+        if not number.is_finite():
+            # The Table Schema's number type reads NaN and INF; neither is a figure (and NaN cannot
+            # be compared with the range at all).
+            yield _cell_error(ValueOutOfRangeError, row, layout.value_field, f"{value} is not a finite number")
+        elif (low is not None and number < low) or (high is not None and number > high):
             yield _cell_error(ValueOutOfRangeError, row, layout.value_field,
                               f"{value} is outside the range of unit {metric[1]!r} "
                               f"({low if low is not None else '-inf'} to {high if high is not None else 'inf'})")
