@@ -92,3 +92,9 @@ def learn_from(metric: str):
     return render_template("learn_from.html", title=f"Whom to learn from: {head['label']}", metric=head,
                            metric_href=_doc(metric_uri), learn_from=data,
                            json_href=f"/learn-from/{metric}.json")
+
+
+@bp.app_template_global()
+def learn_from_for_authority(code: str) -> dict[str, Any]:
+    """For the council page: councils like it that do better (web/templates/partials/learn_from.html)."""
+    return for_authority(get_store(), Uris(settings().base_uri).authority(check_slug(code, "authority code")))

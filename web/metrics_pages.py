@@ -15,6 +15,7 @@ from sparql.queries import iri, select
 from web import charts, get_store, settings
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
 from web.explorer_data import Catalogue, Metric, catalogue, medians, observations, rank_text, sort_periods
+from web.learn_from import for_metric as learn_from_for_metric
 from web.linked_data import alternates, html_view
 from web.tables import csv_response, json_response, paginate
 
@@ -236,6 +237,7 @@ def metric_page(m: Metric):
         schema_org=schema_org_json(metric_schema_org(m, texts, sources)),
         alternates=alternates(f"metric/{m.slug}"),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Metrics", "href": "/metrics"}, {"text": m.label}],
+        learn_from=learn_from_for_metric(store, m.uri),
     )
 
 
