@@ -183,15 +183,17 @@ def count_quads(store: ox.Store) -> int:
     return sum(1 for _ in store.quads_for_pattern(None, None, None, None))
 
 
-def main_build(settings: Settings, publish: bool = True) -> int:
+def main_build(settings: Settings, publish: bool = True, with_packages: bool = True) -> int:
     # The data packages are made from the new store before it goes live, so a package that fails
     # validation stops the build; they are switched live right after the store (docs/data-packages.md).
+    # Without them (--no-packages) the live packages stay as they were until `lacat package` runs.
     from datapackages.build_step import PackagesStep
 
-    packages = PackagesStep(settings)
+    packages = PackagesStep(settings) if with_packages else None
     try:
         run_build(settings, publish=publish, before_publish=packages)
-        packages.finish(publish)
+        if packages is not None:
+            packages.finish(publish)
     except SourceError as exc:
         print(f"build stopped: {len(exc.problems)} problem(s) in the sources:", file=sys.stderr)
         for p in exc.problems[:100]:

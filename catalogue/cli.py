@@ -11,13 +11,13 @@ from catalogue.settings import Settings
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from catalogue.build import main_build
 
-    return main_build(settings, publish=True)
+    return main_build(settings, publish=True, with_packages=not args.no_packages)
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from catalogue.build import main_build
 
-    return main_build(settings, publish=False)
+    return main_build(settings, publish=False, with_packages=not args.no_packages)
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -34,6 +34,10 @@ def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 # Other modules add subcommands here: (name, help, configure(parser), handler).
 def _commands() -> list[tuple[str, str, object, object]]:
+    def build_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-packages", action="store_true",
+                       help="build the store only; the live data packages stay as they were until 'lacat package'")
+
     def serve_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
         p.add_argument("--port", type=int, default=5000, help="port to bind (default 5000)")
@@ -41,8 +45,9 @@ def _commands() -> list[tuple[str, str, object, object]]:
 
     return [
         ("build", "build the catalogue from the bundled sources into a new store and switch to it",
-         None, _cmd_build),
-        ("validate", "run the whole build and every validation without publishing anything", None, _cmd_validate),
+         build_args, _cmd_build),
+        ("validate", "run the whole build and every validation without publishing anything", build_args,
+         _cmd_validate),
         ("serve", "serve the site, linked data and SPARQL endpoint", serve_args, _cmd_serve),
         ("settings", "print every setting, its environment variable and its value", None, _cmd_settings),
     ]

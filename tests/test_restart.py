@@ -147,7 +147,7 @@ def test_build_while_serving_switches_without_errors(built_var: Path, tmp_path: 
         before = served_build(base)
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
-        build = subprocess.run([sys.executable, "-m", "catalogue.cli", "build"], env=env, cwd=PROJECT_ROOT,
+        build = subprocess.run([sys.executable, "-m", "catalogue.cli", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
                                capture_output=True, text=True, timeout=1200)
         assert build.returncode == 0, build.stderr[-2000:]
         after = read_pointer(settings).version

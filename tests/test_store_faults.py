@@ -99,7 +99,7 @@ def test_killed_builds_leave_the_live_catalogue_serving(built_var: Path, tmp_pat
     count_before = quad_count(settings)
     env = {**os.environ, "LACAT_VAR_DIR": str(var)}
     for delay in (0.3, 1.5, 4.0):
-        proc = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "build"], env=env, cwd=PROJECT_ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         if proc.poll() is None:
@@ -112,7 +112,7 @@ def test_killed_builds_leave_the_live_catalogue_serving(built_var: Path, tmp_pat
             continue
         assert settings.current_pointer.read_text(encoding="utf-8") == pointer_before
         assert quad_count(Settings.from_env(var_dir=var)) == count_before
-    done = subprocess.run([sys.executable, "-m", "catalogue.cli", "build"], env=env, cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-m", "catalogue.cli", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert json.loads(settings.current_pointer.read_text(encoding="utf-8"))["version"] != json.loads(pointer_before)[
