@@ -181,7 +181,7 @@ def test_sdl_chain_is_one_query(store, settings) -> None:
     waste_metrics = {m.slug for m in load_metric_records(settings.records_dir) if m.published
                      and any(s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling") for s in m.sources)}
     assert {c[3] for c in waste} == {base + "id/metric/" + s for s in waste_metrics}
-    assert all(c[4] == base + "downloads/" + c[3].rsplit("/", 1)[1] + ".zip" for c in chains)
+    assert all(c[4] == base + "downloads/metric/" + c[3].rsplit("/", 1)[1] + ".zip" for c in chains)
     # The carers' survey feeds only the carers' measures, not every adult social care metric.
     carers = {c[3].rsplit("/", 1)[1] for c in chains if c[1] == "140-00"}
     assert carers and all(s.startswith(("asc1-", "asc4-")) for s in carers)

@@ -99,7 +99,9 @@ def test_authority_as_turtle(live_server: str) -> None:
 
 def test_home_has_council_search(live_server: str) -> None:
     html = get(live_server, "/").text
-    assert 'action="/authorities"' in html and 'name="q"' in html
+    assert 'action="/search"' in html and 'name="q"' in html
+    # The search works without JavaScript and finds councils by name.
+    assert "/doc/authority/LDS" in get(live_server, "/search?q=Leeds").text
 
 
 # --- SPARQL over HTTP -------------------------------------------------------------------------------
