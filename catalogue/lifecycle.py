@@ -27,6 +27,7 @@ import jsonschema
 import yaml
 
 from catalogue.settings import PROJECT_ROOT
+from catalogue.yaml_records import line_of
 from ingest.errors import display_name
 
 SCHEMA_FILE = "metric.schema.json"
@@ -133,22 +134,6 @@ def sha256_text(text: str) -> str:
 
 
 # --- Reading ------------------------------------------------------------------------------------
-
-
-def line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
-    """Line (1-based) of the YAML node at a JSON path, or of its nearest parent."""
-    found = node
-    for key in path:
-        if isinstance(found, yaml.MappingNode):
-            nxt = next((v for k, v in found.value if k.value == key), None)
-        elif isinstance(found, yaml.SequenceNode) and isinstance(key, int) and key < len(found.value):
-            nxt = found.value[key]
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        found = nxt
-    return found.start_mark.line + 1 if found is not None else None
 
 
 def parse(path: Path, text: str, name: str) -> tuple[Record | None, list[RecordProblem]]:

@@ -16,12 +16,10 @@ because the Data Cube integrity constraint IC-14 requires every observation to c
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pandas as pd
 import yaml
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -30,6 +28,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from catalogue.build import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
 from catalogue.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
+from catalogue.yaml_records import line_of, read_records, schema_validator
 from ingest.adapters import ADAPTERS, DERIVED
 from ingest.adapters.base import MetricSelection, excluded_summary, tidy, validate
 from ingest.errors import Problem, SourceError, display_name
@@ -83,50 +82,12 @@ class MetricRecord:
 # --- Records -------------------------------------------------------------------------------------
 
 
-def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
-    """Line (1-based) of the YAML node at a JSON path, or of its nearest parent, for messages."""
-    found = node
-    for key in path:
-        if isinstance(found, yaml.MappingNode):
-            nxt = next((v for k, v in found.value if k.value == key), None)
-        elif isinstance(found, yaml.SequenceNode) and isinstance(key, int) and key < len(found.value):
-            nxt = found.value[key]
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        found = nxt
-    return found.start_mark.line + 1 if found is not None else None
-
-
 def load_records(records_dir: Path, sources_dir: Path | None = None) -> list[MetricRecord]:
     """Every metric record, validated; raises SourceError naming file, line and field."""
-    schema = json.loads((records_dir / SCHEMA_FILE).read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    problems: list[Problem] = []
+    validator = schema_validator(records_dir / SCHEMA_FILE)
+    good, problems = read_records(sorted((records_dir / METRICS_DIR).glob("*.yaml")), validator, "metric")
     records: list[MetricRecord] = []
-    for path in sorted((records_dir / METRICS_DIR).glob("*.yaml")):
-        name = display_name(path)
-        text = path.read_text(encoding="utf-8")
-        try:
-            node = yaml.compose(text)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problems.append(Problem(name, f"not valid YAML: {exc}", mark.line + 1 if mark else None, None, "yaml"))
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(name, "a metric record must be a mapping of fields", None, None, "type"))
-            continue
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-        for err in errors:
-            where = ".".join(str(p) for p in err.absolute_path) or None
-            if err.validator == "required":
-                where = str(err.message.split("'")[1])
-            problems.append(Problem(name, err.message, _line_of(node, list(err.absolute_path)), where,
-                                    f"schema:{err.validator}"))
-        if errors:
-            continue
+    for path, data, node in good:
         record = MetricRecord(path, data)
         problems.extend(_record_rules(record, node, sources_dir))
         records.append(record)
@@ -142,18 +103,18 @@ def _record_rules(record: MetricRecord, node: yaml.Node, sources_dir: Path | Non
     out: list[Problem] = []
     if record.slug != record.path.stem:
         out.append(Problem(name, f"slug {record.slug!r} must equal the file name {record.path.stem!r}",
-                           _line_of(node, ["slug"]), "slug", "slug-matches-file"))
+                           line_of(node, ["slug"]), "slug", "slug-matches-file"))
     versions = [c["version"] for c in data["changes"]]
     if max(versions) != data["version"]:
         out.append(Problem(name, f"version {data['version']} has no entry in changes (latest {max(versions)})",
-                           _line_of(node, ["version"]), "version", "version-in-changes"))
+                           line_of(node, ["version"]), "version", "version-in-changes"))
     if data["status"] == "published" and "approval" not in data and not data.get("publication_basis"):
         out.append(Problem(name, "a published metric needs an approval or a publication_basis",
-                           _line_of(node, ["status"]), "approval", "published-needs-basis"))
+                           line_of(node, ["status"]), "approval", "published-needs-basis"))
     for i, src in enumerate(data["sources"]):
         if sources_dir is not None and not (sources_dir / src["file"]).is_file():
             out.append(Problem(name, f"source file {src['file']} is not in the sources folder",
-                               _line_of(node, ["sources", i, "file"]), f"sources.{i}.file", "source-exists"))
+                               line_of(node, ["sources", i, "file"]), f"sources.{i}.file", "source-exists"))
     return out
 
 

@@ -12,19 +12,18 @@ takes minutes where one pass over the observations takes a second; tests check t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
 
 from catalogue.uris import LACAT, LACAT_CONCEPT, Uris
+from catalogue.yaml_records import line_of, read_records, schema_validator
 from ingest.errors import Problem, SourceError, display_name
 
 RULES_DIR = "rules"
@@ -74,11 +73,6 @@ class RuleRecord:
         return {p["name"]: Decimal(str(p["value"])) for p in self.data["parameters"]}
 
 
-def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
-    from catalogue.metrics import _line_of as line_of
-
-    return line_of(node, path)
-
 
 def query_text(name: str) -> str:
     """sparql/queries/rules/{name}.rq with the project's prefixes declared."""
@@ -112,32 +106,9 @@ def _projected(text: str) -> set[str]:
 def load_rules(records_dir: Path, metric_slugs: set[str] | None = None) -> list[RuleRecord]:
     """Every rule record, validated; raises SourceError naming file, line and field."""
     folder = records_dir / RULES_DIR
-    schema = json.loads((folder / SCHEMA_FILE).read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    problems: list[Problem] = []
+    good, problems = read_records(sorted(folder.glob("*.yaml")), schema_validator(folder / SCHEMA_FILE), "rule")
     rules: list[RuleRecord] = []
-    for path in sorted(folder.glob("*.yaml")):
-        name = display_name(path)
-        text = path.read_text(encoding="utf-8")
-        try:
-            node = yaml.compose(text)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problems.append(Problem(name, f"not valid YAML: {exc}", mark.line + 1 if mark else None, None, "yaml"))
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(name, "a rule record must be a mapping of fields", None, None, "type"))
-            continue
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-        for err in errors:
-            where = ".".join(str(p) for p in err.absolute_path) or None
-            if err.validator == "required":
-                where = str(err.message.split("'")[1])
-            problems.append(Problem(name, err.message, _line_of(node, list(err.absolute_path)), where,
-                                    f"schema:{err.validator}"))
-        if errors:
-            continue
+    for path, data, node in good:
         rule = RuleRecord(path, data)
         problems.extend(_record_rules(rule, node, metric_slugs))
         rules.append(rule)
@@ -153,7 +124,7 @@ def _record_rules(rule: RuleRecord, node: yaml.Node, metric_slugs: set[str] | No
     out: list[Problem] = []
 
     def problem(message: str, path: list[Any], field: str, check: str) -> None:
-        out.append(Problem(name, message, _line_of(node, path), field, check))
+        out.append(Problem(name, message, line_of(node, path), field, check))
 
     if rule.slug != rule.path.stem:
         problem(f"slug {rule.slug!r} must equal the file name {rule.path.stem!r}", ["slug"], "slug",
