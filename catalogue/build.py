@@ -179,10 +179,6 @@ def run_build(
     return build_id
 
 
-def count_quads(store: ox.Store) -> int:
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, None))
-
-
 def main_build(settings: Settings, publish: bool = True, with_packages: bool = True) -> int:
     # The data packages are made from the new store before it goes live, so a package that fails
     # validation stops the build; they are switched live right after the store (docs/data-packages.md).

@@ -13,7 +13,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -334,10 +334,6 @@ def push_to_remote(store: ox.Store, settings: Settings, log=print) -> list[str]:
         if old not in keep:
             session.delete(settings.remote_gsp_url, params={"graph": old}, timeout=timeout).raise_for_status()
     return names
-
-
-def iter_quads_nquads(store: ox.Store) -> Iterator[bytes]:
-    yield store.dump(format=ox.RdfFormat.N_QUADS) or b""
 
 
 def terms_to_python(rows: Iterable[Row]) -> list[dict[str, object]]:

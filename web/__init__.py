@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from catalogue.settings import PROJECT_ROOT, Settings
@@ -104,6 +104,3 @@ def settings() -> Settings:
 
     return current_app.config["LACAT_SETTINGS"]
 
-
-def wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
