@@ -212,8 +212,10 @@ _LOCK = threading.Lock()
 
 
 def catalogue(store: Store, uris: Uris) -> Catalogue:
-    """The Catalogue of the store's version (read once per version and base URI)."""
-    key = (store.info.version, uris.base)
+    """The Catalogue of the store's version (read once per store, version and base URI)."""
+    # The store's path is part of the key: a copied or restored store can carry the same build id
+    # with different contents.
+    key = (store.info.path, store.info.version, uris.base)
     with _LOCK:
         found = _CACHE.get(key)
     if found is not None:
