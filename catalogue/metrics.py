@@ -28,7 +28,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from catalogue.build import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
 from catalogue.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
-from catalogue.yaml_records import line_of, read_records, schema_validator
+from catalogue.yaml_records import Record, line_of, read_records, schema_validator
 from ingest.adapters import ADAPTERS, DERIVED
 from ingest.adapters.base import MetricSelection, excluded_summary, tidy, validate
 from ingest.errors import Problem, SourceError, display_name
@@ -61,15 +61,7 @@ def source_file_uri(uris: Uris, path: Path) -> URIRef:
     return URIRef(uris.base + "id/source-file/" + display_name(path).replace("/", "--"))
 
 
-@dataclass
-class MetricRecord:
-    path: Path
-    data: dict[str, Any]
-
-    @property
-    def slug(self) -> str:
-        return self.data["slug"]
-
+class MetricRecord(Record):
     @property
     def polarity(self) -> str:
         return self.data["polarity"]

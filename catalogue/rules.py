@@ -23,7 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
 
 from catalogue.uris import LACAT, LACAT_CONCEPT, Uris
-from catalogue.yaml_records import line_of, read_records, schema_validator
+from catalogue.yaml_records import Record, line_of, read_records, schema_validator
 from ingest.errors import Problem, SourceError, display_name
 
 RULES_DIR = "rules"
@@ -38,15 +38,7 @@ READING = "A prompt for questions, not a judgement."
 DCAT_VERSION = URIRef(str(DCAT) + "version")
 
 
-@dataclass
-class RuleRecord:
-    path: Path
-    data: dict[str, Any]
-
-    @property
-    def slug(self) -> str:
-        return self.data["slug"]
-
+class RuleRecord(Record):
     @property
     def version(self) -> int:
         return int(self.data["version"])

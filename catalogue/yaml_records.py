@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,18 @@ import jsonschema
 import yaml
 
 from ingest.errors import Problem, display_name
+
+
+@dataclass
+class Record:
+    """One record file as read: where it came from and its fields."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def slug(self) -> str:
+        return self.data["slug"]
 
 
 def line_of(node: yaml.Node | None, path: list[Any]) -> int | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -77,6 +79,19 @@ def test_frictionless_validate_reports_no_errors_for_every_package(packages: Pat
         with zipfile.ZipFile(packages / e["zip"]) as zf:
             assert zf.namelist()[0] == "datapackage.json"
     assert Package(str(packages / "metric" / "asc1-carer-quality-of-life.zip")).validate().valid
+
+
+def test_frictionless_command_line_validates_a_downloaded_package(packages: Path, tmp_path: Path) -> None:
+    """What a council does after downloading: unzip, then `frictionless validate` on the descriptor."""
+    with zipfile.ZipFile(packages / "authority" / "TRF.zip") as zf:
+        zf.extractall(tmp_path)
+    exe = Path(sys.executable).parent / "frictionless"
+    done = subprocess.run([str(exe), "validate", "--json", "datapackage.json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert report["valid"] is True and report["stats"]["errors"] == 0
+    assert len(report["tasks"]) >= 2  # the observations and the lookups, each checked
 
 
 def test_metadata(packages: Path, store) -> None:

@@ -36,6 +36,7 @@ from sparql.store import EmbeddedStore
 from web import get_store
 from web import settings as get_settings
 from web.auth import CSRF_FIELD, Accounts, AuditLog, csrf_token, csrf_valid, secret_key
+from web.per_build import per_build
 
 bp = Blueprint("analyst", __name__)
 
@@ -203,9 +204,7 @@ def restricted_store() -> EmbeddedStore | None:
 def _flag_rows(store: EmbeddedStore) -> list[dict[str, Any]]:
     """Every flag of the build with its council's type and region; a build's flags never change,
     so they are read once per build per process."""
-    cache: dict[str, list[dict[str, Any]]] = current_app.extensions.setdefault("lacat.flag_rows", {})
-    version = store.info.version
-    if version not in cache:
+    def read() -> list[dict[str, Any]]:
         places = {r["authority"]: r for r in select(store, "flags-authorities")}
         rows = select(store, "flags-list")
         for r in rows:
@@ -213,9 +212,9 @@ def _flag_rows(store: EmbeddedStore) -> list[dict[str, Any]]:
             place = places.get(r["authority"], {})
             for key in ("typeCode", "typeLabel", "region", "regionLabel"):
                 r[key] = place.get(key, "")
-        cache.clear()
-        cache[version] = rows
-    return cache[version]
+        return rows
+
+    return per_build("flag-rows", store, read)
 
 
 def _view(page: str, **fields: Any) -> None:

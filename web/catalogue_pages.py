@@ -21,9 +21,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from catalogue.reports import BY_NAME, REPORTS, run_report
 from catalogue.uris import PREFIXES
 from sparql.queries import construct, iri, select
+from sparql.store import Store
 from web import get_store, settings
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
 from web.linked_data import alternates, html_view
+from web.per_build import per_build
 
 bp = Blueprint("catalogue_pages", __name__)
 
@@ -175,6 +177,10 @@ def _slug(text: str) -> str:
 
 def _dataset_items() -> list[Item]:
     store = get_store()
+    return per_build("dataset-items", store, lambda: _read_dataset_items(store))
+
+
+def _read_dataset_items(store: Store) -> list[Item]:
     items: dict[str, Item] = {}
     for r in select(store, "catalogue-datasets"):
         uri = str(r["ds"])

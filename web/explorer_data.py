@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 import statistics
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from catalogue.uris import Uris
 from ingest.observations import ENGLAND_GSS, period_sort_key
 from sparql.queries import load_query, select
 from sparql.store import Store, terms_to_python
+from web.per_build import per_build
 
 VALUES_CHUNK = 500  # URIs per query: keeps each query text small whatever a page asks for
 _EMPTY_VALUES = re.compile(r"VALUES \?(\w+) \{ \}")
@@ -207,24 +207,9 @@ def _bounds(period: str) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-_CACHE: dict[tuple[str, str], Catalogue] = {}
-_LOCK = threading.Lock()
-
-
 def catalogue(store: Store, uris: Uris) -> Catalogue:
-    """The Catalogue of the store's version (read once per store, version and base URI)."""
-    # The store's path is part of the key: a copied or restored store can carry the same build id
-    # with different contents.
-    key = (store.info.path, store.info.version, uris.base)
-    with _LOCK:
-        found = _CACHE.get(key)
-    if found is not None:
-        return found
-    built = Catalogue(store, uris)
-    with _LOCK:
-        _CACHE.clear()  # only the live version is ever asked for again
-        _CACHE[key] = built
-    return built
+    """The Catalogue of the store's build (read once per build and base URI)."""
+    return per_build("explorer-catalogue", store, lambda: Catalogue(store, uris), uris.base)
 
 
 @dataclass

@@ -76,7 +76,8 @@ def authorities():
                 continue
         rows.append({**row, "current": current})
     return render_template(
-        "authority-list.html", title="Councils", rows=rows, types=types, regions=regions,
+        "authority-list.html", title="Councils", rows=rows, types=[(t["code"], t["label"]) for t in types],
+        regions=[(r["gss"], r["label"]) for r in regions],
         chosen_type=chosen_type, chosen_region=chosen_region, status=status, q=q,
     )
 

@@ -1,0 +1,35 @@
+"""Values the pages compute once per live build, per process.
+
+A build never changes once it is live, so anything derived from it alone (the explorer's
+catalogue, the datasets finder's items, the flag list) can be read once and kept until the
+live build changes. The key is the store's path as well as its build id: a copied or restored
+store can carry the same build id with different contents.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sparql.store import Store
+
+T = TypeVar("T")
+
+_VALUES: dict[str, tuple[Hashable, Any]] = {}
+_LOCK = threading.Lock()
+
+
+def per_build(name: str, store: Store, compute: Callable[[], T], *extra: Hashable) -> T:
+    """compute(), once per (store path, build id, *extra) under this name; only the latest is kept."""
+    key = (store.info.path, store.info.version, *extra)
+    with _LOCK:
+        found = _VALUES.get(name)
+    if found is not None and found[0] == key:
+        return found[1]
+    # Computed outside the lock: two threads may both compute a value the first time, which is
+    # cheaper than making every request wait behind a slow first one.
+    value = compute()
+    with _LOCK:
+        _VALUES[name] = (key, value)
+    return value
