@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ingest.errors import Problem, SourceError, display_name
+from ingest.yaml_text import load_yaml
 
 # EU Publications Office "frequency" authority table (the vocabulary DCAT-AP recommends).
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -190,7 +191,7 @@ def _date(r: _Reader, value: object, name: str) -> date | None:
 
 def parse_dataset_record(path: Path, sources_dir: Path) -> DatasetRecord:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SourceError.one(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
@@ -392,7 +393,7 @@ def load_metric_records(records_dir: Path) -> list[MetricRef]:
     out = []
     for path in sorted((records_dir / "metrics").glob("*.y*ml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, OSError):
             # A broken metric record is reported by the metrics step, which owns it.
             continue

@@ -29,6 +29,7 @@ import yaml
 from catalogue.settings import PROJECT_ROOT
 from catalogue.yaml_records import line_of
 from ingest.errors import display_name
+from ingest.yaml_text import compose_yaml, load_yaml
 
 SCHEMA_FILE = "metric.schema.json"
 METRICS_DIR = "metrics"
@@ -139,8 +140,8 @@ def sha256_text(text: str) -> str:
 def parse(path: Path, text: str, name: str) -> tuple[Record | None, list[RecordProblem]]:
     try:
         # compose keeps each node's position, for the line numbers of messages.
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = compose_yaml(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -252,7 +253,7 @@ def snapshot_problems(paths: Paths, slug: str) -> list[RecordProblem]:
             out.append(RecordProblem(name, "published snapshot has changed since it was published (SHA-256 differs "
                                      f"from {SUMS_FILE}); published versions are immutable: restore it from "
                                      "version control", None, None, "snapshot-immutable"))
-        data = yaml.safe_load(snap.text) if snap.text else None
+        data = load_yaml(snap.text) if snap.text else None
         if not isinstance(data, dict) or data.get("version") != snap.version or data.get("slug") != slug:
             out.append(RecordProblem(name, f"snapshot must be version {snap.version} of {slug}", None, "version",
                                      "snapshot-version"))
@@ -344,7 +345,7 @@ def _record_problems(record: Record, paths: Paths, validator: jsonschema.Draft20
             out.append(RecordProblem(name, f"version {d['version']} does not match the latest published version "
                                      f"{snaps[-1].version}", at("version"), "version", "version-published"))
         else:
-            changed = changed_fields(yaml.safe_load(snaps[-1].text), d)
+            changed = changed_fields(load_yaml(snaps[-1].text), d)
             if changed:
                 out.append(RecordProblem(
                     name, f"{', '.join(changed)} changed since version {d['version']} was published; run 'lacat "
@@ -574,7 +575,7 @@ def publish(paths: Paths, slug: str, note: str | None = None, on: str | None = N
         n = d["version"]
         message = f"recorded {slug} version {n} as published"
     else:
-        latest = yaml.safe_load(snaps[-1].text)
+        latest = load_yaml(snaps[-1].text)
         changed = changed_fields(latest, d)
         if not changed:
             return Outcome(f"{slug}: nothing to publish; the definition is the same as version {snaps[-1].version}")
@@ -593,7 +594,7 @@ def publish(paths: Paths, slug: str, note: str | None = None, on: str | None = N
     if snap_path.exists():
         raise LifecycleError(f"{paths.name(snap_path)} already exists; published versions are never rewritten")
     # The check of the new text takes the new snapshot into account, so it is made in memory first.
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if data.get("version") != n or data.get("status") != "published":
         raise LifecycleError(f"internal: the record could not be updated to version {n}")
     known = {p.stem for p in record_paths(paths)}
@@ -625,7 +626,7 @@ def retire(paths: Paths, slug: str, replaced_by: str | None, on: str | None = No
         other = paths.record(replaced_by)
         if replaced_by == slug or not other.is_file():
             raise LifecycleError(f"--replaced-by {replaced_by!r}: no other metric record {paths.name(other)}")
-        other_status = (yaml.safe_load(other.read_text(encoding="utf-8")) or {}).get("status")
+        other_status = (load_yaml(other.read_text(encoding="utf-8")) or {}).get("status")
         if other_status != "published":
             raise LifecycleError(f"--replaced-by {replaced_by}: the replacement must be published first (it is "
                                  f"{other_status})")
@@ -706,7 +707,7 @@ def history_graph(paths: Paths, uris: Any, sources_dir: Path) -> tuple[Any, list
     notes: list[str] = []
     stoppers: list[RecordProblem] = []
     for path in record_paths(paths):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("status") not in PUBLIC_STATUSES:
             continue
         slug = path.stem
@@ -720,11 +721,11 @@ def history_graph(paths: Paths, uris: Any, sources_dir: Path) -> tuple[Any, list
         g.add((m, dcat.hasCurrentVersion, current))
         if not snaps:
             notes.append(f"{slug}: no published snapshot yet (run 'lacat metric publish {slug}')")
-        elif changed_fields(yaml.safe_load(snaps[-1].text), data):
+        elif changed_fields(load_yaml(snaps[-1].text), data):
             notes.append(f"{slug}: the record has changes not yet published as a new version")
         for snap in snaps:
             files.extend([snap.path])
-            sd = yaml.safe_load(snap.text)
+            sd = load_yaml(snap.text)
             v = URIRef(uris.metric_version(slug, snap.version))
             change = next((c for c in sd["changes"] if c["version"] == snap.version), None)
             g.add((v, RDF.type, LACAT.MetricVersion))

@@ -34,6 +34,7 @@ from ingest.adapters.base import MetricSelection, excluded_summary, tidy, valida
 from ingest.errors import Problem, SourceError, display_name
 from ingest.geography import authority_type_concept, load_register
 from ingest.observations import ENGLAND_GSS, period_sort_key
+from ingest.yaml_text import load_yaml
 
 SCHEMA_FILE = "metric.schema.json"
 METRICS_DIR = "metrics"
@@ -115,7 +116,7 @@ def load_origins(sources_dir: Path) -> dict[str, dict[str, Any]]:
     for rel in ORIGIN_FILES:
         path = sources_dir / rel
         if path.is_file():
-            origins.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            origins.update(load_yaml(path.read_text(encoding="utf-8")) or {})
     return origins
 
 

@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from ingest.errors import Problem, display_name
+from ingest.yaml_text import compose_yaml, load_yaml
 
 
 @dataclass
@@ -60,8 +61,8 @@ def read_records(paths: Iterable[Path], validator: jsonschema.Draft202012Validat
         name = display_name(path)
         text = path.read_text(encoding="utf-8")
         try:
-            node = yaml.compose(text)
-            data = yaml.safe_load(text)
+            node = compose_yaml(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problems.append(Problem(name, f"not valid YAML: {exc}", mark.line + 1 if mark else None, None, "yaml"))

@@ -27,6 +27,7 @@ from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
 
 from catalogue.uris import LACAT, LACAT_CONCEPT, PREFIXES, STATGEO, Uris
 from ingest.errors import Problem, SourceError, display_name
+from ingest.yaml_text import load_yaml
 
 if TYPE_CHECKING:
     from catalogue.build import BuildContext, GraphOutput
@@ -619,10 +620,9 @@ def validate_sources(sources_dir: Path) -> None:
         if not schema_file.is_file():
             problems.append(Problem(display_name(schema_file), "Table Schema descriptor is missing"))
             continue
-        import yaml
 
         # Passed as a dict: frictionless refuses absolute descriptor paths as unsafe.
-        schema = frictionless.Schema.from_descriptor(yaml.safe_load(schema_file.read_text(encoding="utf-8")))
+        schema = frictionless.Schema.from_descriptor(load_yaml(schema_file.read_text(encoding="utf-8")))
         resource = frictionless.Resource(path=path.name, basepath=str(path.parent), schema=schema,
                                          encoding="utf-8-sig" if rel == ONS_COUNTY_LOOKUP else "utf-8")
         report = resource.validate()
@@ -744,12 +744,11 @@ def register_graph(register: Register, uris: Uris, areas: list[dict[str, str]] |
 
 def load_areas(records_dir: Path) -> list[dict[str, str]]:
     """Areas above region level (England) from catalogue/records/geography/areas.yaml."""
-    import yaml
 
     path = records_dir / GEOGRAPHY / "areas.yaml"
     if not path.is_file():
         raise SourceError.one(path, "records file is missing")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = load_yaml(path.read_text(encoding="utf-8")) or []
     for i, item in enumerate(data, start=1):
         for key in ("gss", "name", "source"):
             if not isinstance(item, dict) or not str(item.get(key) or "").strip():

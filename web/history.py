@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, render_template
 
 from catalogue.lifecycle import changed_fields
 from catalogue.uris import Uris
+from ingest.yaml_text import load_yaml
 from sparql.queries import iri, select
 from web import get_store, settings
 
@@ -74,7 +75,7 @@ def metric_versions(metric_uri: str) -> list[Version]:
     for prev, cur in zip(versions, versions[1:], strict=False):
         cur.diff = text_diff(prev.text, cur.text)
         try:
-            cur.changed = changed_fields(yaml.safe_load(prev.text), yaml.safe_load(cur.text))
+            cur.changed = changed_fields(load_yaml(prev.text), load_yaml(cur.text))
         except yaml.YAMLError:
             cur.changed = []
     return versions

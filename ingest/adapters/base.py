@@ -32,12 +32,12 @@ from typing import Any
 
 import frictionless
 import pandas as pd
-import yaml
 from frictionless import Check, Checklist, errors
 
 from ingest.errors import Problem, SourceError, display_name
 from ingest.geography import Register
 from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, Resolution, period_bounds, resolve
+from ingest.yaml_text import load_yaml
 
 # Range of plausible values for each unit of the metric records (catalogue/records/metric.schema.json).
 # None means unbounded on that side: the sources do not state a scale for those units.
@@ -304,7 +304,7 @@ def schema_file(path: Path) -> Path:
 
 def missing_values(path: Path) -> list[str]:
     """The cell texts the file's Table Schema declares as missing values."""
-    descriptor = yaml.safe_load(schema_file(path).read_text(encoding="utf-8")) or {}
+    descriptor = load_yaml(schema_file(path).read_text(encoding="utf-8")) or {}
     return [str(v) for v in descriptor.get("missingValues", [""])]
 
 
@@ -341,7 +341,7 @@ def validate(path: Path, layout: Layout, register: Register, selection: MetricSe
         raise SourceError.one(descriptor, "Table Schema descriptor is missing")
     _check_text(path, layout.encoding)
     # Loaded as a mapping: Frictionless refuses absolute descriptor paths as unsafe.
-    schema = frictionless.Schema.from_descriptor(yaml.safe_load(descriptor.read_text(encoding="utf-8")))
+    schema = frictionless.Schema.from_descriptor(load_yaml(descriptor.read_text(encoding="utf-8")))
     resource = frictionless.Resource(path=path.name, basepath=str(path.parent), schema=schema,
                                      encoding=layout.encoding, format="csv")
     ctx = _Context(layout, register, selection)

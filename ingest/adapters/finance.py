@@ -34,11 +34,11 @@ from typing import Any
 
 import frictionless
 import pandas as pd
-import yaml
 
 from ingest.errors import Problem, SourceError, display_name
 from ingest.geography import GEOGRAPHY, MYSOCIETY, Authority, Register
 from ingest.observations import TIDY_COLUMNS, period_bounds, resolve
+from ingest.yaml_text import load_yaml
 
 ADAPTER = "mhclg_finance"
 FOLDER = "finance"
@@ -268,7 +268,7 @@ def validate_extract(path: Path, workbook: Workbook, extract: pd.DataFrame, sche
     if not schema.is_file():
         raise SourceError.one(schema, "Table Schema descriptor is missing")
     # Loaded as a mapping: frictionless refuses absolute descriptor paths as unsafe.
-    descriptor = frictionless.Schema.from_descriptor(yaml.safe_load(schema.read_text(encoding="utf-8")))
+    descriptor = frictionless.Schema.from_descriptor(load_yaml(schema.read_text(encoding="utf-8")))
     data = [EXTRACT_COLUMNS] + extract.astype(str).values.tolist()
     resource = frictionless.Resource(data=data, schema=descriptor)
     report = resource.validate(limit_errors=1000)
