@@ -21,6 +21,34 @@ from catalogue.settings import PROJECT_ROOT, Settings
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
+# Test files that share one expensive module-level product run in the same process when the suite
+# is spread over several (pytest-xdist, --dist loadfile): both of these package the catalogue.
+SAME_PROCESS = {
+    "tests/test_packages_build.py": "packages",
+    "tests/test_downloads_web.py": "packages",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedProductScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return SAME_PROCESS.get(scope, scope)
+
+    return SharedProductScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files holding a slow test run first: spread over processes, the long ones then overlap
+    instead of all landing at the end. The order within a file is kept."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

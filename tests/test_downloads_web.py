@@ -12,6 +12,8 @@ import pytest
 from catalogue.settings import Settings
 from tests.test_packages_build import published_packages
 
+pytestmark = pytest.mark.slow  # packages the whole catalogue once
+
 
 @pytest.fixture(scope="module")
 def packages(settings: Settings) -> Path:

@@ -19,6 +19,8 @@ import yaml
 
 from catalogue.settings import PROJECT_ROOT, Settings
 
+pytestmark = pytest.mark.slow  # the scenario ends in a real build
+
 SLUG = "asc-workforce-turnover"
 # The new metric reads the ASC7 rows of Oflog's file, so the copy leaves out the record that reads
 # them now (two records may not select the same rows of one file).

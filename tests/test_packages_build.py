@@ -21,6 +21,8 @@ from catalogue.settings import Settings
 from datapackages.publish import build_packages, current_folder, stage_packages, validate_all
 from sparql.store import EmbeddedStore, LiveStore, StoreInfo
 
+pytestmark = pytest.mark.slow  # packages the whole catalogue once
+
 _PUBLISHED: dict[str, tuple[Path, float]] = {}
 
 

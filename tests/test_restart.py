@@ -81,6 +81,7 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_server_killed_with_sigkill_restarts_cleanly(built_var: Path, tmp_path: Path) -> None:
     var = copy_var(built_var, tmp_path / "var")
     settings = Settings.from_env(var_dir=var)

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from catalogue.settings import PROJECT_ROOT
 
 
+@pytest.mark.slow
 def test_short_soak_has_no_errors(built_var: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "bench" / "soak.py"), "--seconds", "10", "--concurrency", "8",

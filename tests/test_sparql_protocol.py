@@ -234,6 +234,7 @@ def test_remote_loading_replaces_graphs(oxigraph_server: str, tmp_path: Path) ->
     _load(settings, "restore")  # leave the server as the other tests expect it
 
 
+@pytest.mark.slow
 def test_catalogue_build_and_pages_on_remote_backend(oxigraph_server: str, tmp_path: Path) -> None:
     """`lacat build` with the remote backend loads the real catalogue into the server; the endpoint,
     the examples and the pages then work from it."""

@@ -30,6 +30,7 @@ def quad_count(settings: Settings) -> int:
     return int(LiveStore(settings).current().select(COUNT)[0]["n"].value)
 
 
+@pytest.mark.slow
 def test_dump_restore_round_trip(built_var: Path, tmp_path: Path) -> None:
     var = copy_var(built_var, tmp_path / "var")
     settings = Settings.from_env(var_dir=var)
