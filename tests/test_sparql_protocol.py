@@ -246,7 +246,9 @@ def test_catalogue_build_and_pages_on_remote_backend(oxigraph_server: str, tmp_p
     requests.post(oxigraph_server + "/update", data="DROP ALL",
                   headers={"Content-Type": "application/sparql-update"}, timeout=30).raise_for_status()
     try:
-        settings = remote_settings(tmp_path, oxigraph_server)
+        # The examples' speed is not under test here, and the server shares a loaded machine with
+        # the rest of the suite: a generous limit keeps a slow moment from failing the test.
+        settings = remote_settings(tmp_path, oxigraph_server, query_timeout_s=120.0)
         build_id = run_build(settings, log=lambda _msg: None)
         app = create_app(settings)
         client = app.test_client()
