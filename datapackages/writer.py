@@ -17,8 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+import xlsxwriter
 
 from datapackages.cells import neutralise
 from datapackages.content import CC_BY_URI, LICENCE_NAMES, OGL_URI, Content, PackageSpec, Source, value_range
@@ -149,33 +148,38 @@ _CORE_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified
 _CORE_CREATED = re.compile(rb"(<dcterms:created[^>]*>)[^<]*(</dcterms:created>)")
 
 
+# Control characters XML 1.0 cannot hold (all below U+0020 except tab, line feed and return).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _xlsx_text(value: str) -> str:
-    # Characters XML cannot hold would make openpyxl refuse the cell; they never occur in the
-    # catalogue's text, so dropping them cannot change a figure.
-    return ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value)))
+    # These characters never occur in the catalogue's text, so dropping them cannot change a figure.
+    return _XML_ILLEGAL.sub("", str(neutralise(value)))
 
 
-def _xlsx_cell(column_type: str, value: str) -> object:
-    if value == "":
-        return None
-    if column_type == "number":
-        from decimal import Decimal
-
-        return Decimal(value)  # written as the number, never as text that could be a formula
-    if column_type == "integer":
-        return int(value)
-    return _xlsx_text(value)
+def _write_row(ws: Any, r: int, columns: list[Any], row: dict[str, str]) -> None:
+    for c, column in enumerate(columns):
+        value = row.get(column.name, "")
+        if value == "":
+            continue
+        if column.type in ("number", "integer"):
+            # Written as a number, never as text that could be read as a formula. A spreadsheet
+            # holds numbers as IEEE doubles, so the float loses nothing a spreadsheet could keep.
+            ws.write_number(r, c, float(value))
+        else:
+            ws.write_string(r, c, _xlsx_text(value))
 
 
 def workbook(content: Content, spec: PackageSpec, desc: dict[str, Any]) -> bytes:
-    """One sheet per resource plus an 'about' sheet of metadata, licences and caveats."""
-    wb = Workbook(write_only=True)
+    """One sheet per resource plus an 'about' sheet of metadata, licences and caveats.
+
+    Every cell is written with an explicit type (write_string or write_number): text is never
+    parsed as a formula or a number, whatever it holds."""
     created = datetime.fromisoformat(content.created.replace("Z", "+00:00")).replace(tzinfo=None)
-    wb.properties.created = created
-    wb.properties.modified = created
-    wb.properties.creator = PROJECT_NAME
-    wb.properties.title = _xlsx_text(spec.title)
-    about = wb.create_sheet("about")
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"title": _xlsx_text(spec.title), "author": PROJECT_NAME, "created": created})
+    about = wb.add_worksheet("about")
     rows: list[tuple[str, str]] = [
         ("Title", desc["title"]), ("Description", desc["description"]), ("Version", desc["version"]),
         ("Created", desc["created"]), ("Home page", desc["homepage"]),
@@ -188,22 +192,24 @@ def workbook(content: Content, spec: PackageSpec, desc: dict[str, Any]) -> bytes
     for uri in spec.metric_uris:
         m = content.metrics[uri]
         rows += [(f"Caveat: {m.row['label']}", c) for c in m.caveats]
-    about.append(["Property", "Value"])
-    for key, value in rows:
-        about.append([_xlsx_text(key), _xlsx_text(value)])
-    about.append([])
-    about.append(["Sheet", "Column", "Type", "Description"])
+    lines: list[list[str]] = [["Property", "Value"]]
+    lines += [[_xlsx_text(key), _xlsx_text(value)] for key, value in rows]
+    lines.append([])
+    lines.append(["Sheet", "Column", "Type", "Description"])
     for table, _rows in _tables(content, spec):
-        for c in table.columns:
-            about.append([table.name, c.name, c.type, _xlsx_text(c.description)])
+        lines += [[table.name, c.name, c.type, _xlsx_text(c.description)] for c in table.columns]
+    for r, line in enumerate(lines):
+        for c, text in enumerate(line):
+            about.write_string(r, c, text)
     for table, data in _tables(content, spec):
-        ws = wb.create_sheet(table.name[:31])
-        ws.append([c.name for c in table.columns])
-        for row in data:
-            ws.append([_xlsx_cell(c.type, row.get(c.name, "")) for c in table.columns])
-    buf = io.BytesIO()
-    wb.save(buf)
-    # openpyxl stamps the save time into docProps/core.xml and each zip entry: replace both.
+        ws = wb.add_worksheet(table.name[:31])
+        for c, column in enumerate(table.columns):
+            ws.write_string(0, c, column.name)
+        for r, row in enumerate(data, 1):
+            _write_row(ws, r, table.columns, row)
+    wb.close()
+    # The save time is stamped into docProps/core.xml (as the modified date) and each zip entry:
+    # replace both, so the same catalogue always gives the same bytes.
     stamp = content.created.replace("+00:00", "Z")
     stamp = stamp[:19] + "Z"
     entries = []

@@ -181,6 +181,12 @@ def test_workbook_and_csvw(packages: Path, settings: Settings) -> None:
     header = [c.value for c in ws[1]]
     value = ws.cell(row=2, column=header.index("value") + 1)
     assert value.data_type == "n"
+    # Every figure of the sheet is the CSV's, as a number (blank where the CSV's is missing).
+    with open(folder / "observations.csv", encoding="utf-8") as fh:
+        csv_values = [r["value"] for r in csv.DictReader(fh)]
+    sheet_values = [r[header.index("value")] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert len(sheet_values) == len(csv_values) > 100
+    assert all((v is None) if c == "" else (v == float(c)) for v, c in zip(sheet_values, csv_values, strict=True))
     assert wb.properties.modified == wb.properties.created
     about = [r[1] for r in wb["about"].iter_rows(values_only=True)]
     assert any(isinstance(v, str) and "sampling error" in v for v in about)  # a caveat of the metric
