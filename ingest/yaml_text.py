@@ -2,7 +2,7 @@
 
 libyaml's C parser is used when PyYAML was built with it (the wheels on PyPI are): it reads the
 records about ten times faster than the pure-Python one, and builds run it hundreds of times.
-Both give the same data and the same line numbers in nodes and errors.
+Both give the same data, and their nodes and errors carry the same line numbers.
 """
 
 from __future__ import annotations
