@@ -7,33 +7,36 @@ Triples are converted to pyoxigraph terms once, when the build serialises them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-_named: dict[str, ox.NamedNode] = {}
 
+def _converter() -> Callable[[Node], ox.NamedNode | ox.BlankNode | ox.Literal]:
+    # Predicates, cubes, periods and units repeat on every observation: one pyoxigraph node each
+    # per conversion, kept only while it runs.
+    named: dict[str, ox.NamedNode] = {}
 
-def _node(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        key = str(term)
-        found = _named.get(key)
-        if found is None:
-            found = ox.NamedNode(key)
-            if len(_named) < 200_000:  # predicates, cubes, periods and units repeat; observations don't
-                _named[key] = found
-        return found
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
+    def node(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(term, URIRef):
+            key = str(term)
+            found = named.get(key)
+            if found is None:
+                found = named[key] = ox.NamedNode(key)
+            return found
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype:
+                return ox.Literal(str(term), datatype=node(term.datatype))
+            return ox.Literal(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        raise TypeError(f"not an RDF term: {term!r}")
+
+    return node
 
 
 class TripleBuffer:
@@ -51,4 +54,5 @@ class TripleBuffer:
         return iter(self._triples)
 
     def to_oxigraph(self) -> list[ox.Triple]:
-        return [ox.Triple(_node(s), _node(p), _node(o)) for s, p, o in self._triples]
+        node = _converter()
+        return [ox.Triple(node(s), node(p), node(o)) for s, p, o in self._triples]

@@ -81,13 +81,18 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+def _own_copy(built_var: Path, tmp_path: Path) -> tuple[Settings, dict[str, str], int, str]:
+    """A copy of the built catalogue for a test that changes it: its settings, the environment
+    of a server over it, a free port and that server's base URL."""
+    var = copy_var(built_var, tmp_path / "var")
+    port = free_port()
+    return (Settings.from_env(var_dir=var), {**os.environ, "LACAT_VAR_DIR": str(var)}, port,
+            f"http://127.0.0.1:{port}")
+
+
 @pytest.mark.slow
 def test_server_killed_with_sigkill_restarts_cleanly(built_var: Path, tmp_path: Path) -> None:
-    var = copy_var(built_var, tmp_path / "var")
-    settings = Settings.from_env(var_dir=var)
-    env = {**os.environ, "LACAT_VAR_DIR": str(var)}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    settings, env, port, base = _own_copy(built_var, tmp_path)
     first = start_server(env, port)
     try:
         before = served_build(base)
@@ -118,11 +123,7 @@ def test_server_killed_with_sigkill_restarts_cleanly(built_var: Path, tmp_path: 
 def test_build_while_serving_switches_without_errors(built_var: Path, tmp_path: Path) -> None:
     """Pages and SPARQL are polled for the whole of a real `lacat build`; every answer is a 200,
     and once the build has switched the pointer the server serves the new version."""
-    var = copy_var(built_var, tmp_path / "var")
-    settings = Settings.from_env(var_dir=var)
-    env = {**os.environ, "LACAT_VAR_DIR": str(var)}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    settings, env, port, base = _own_copy(built_var, tmp_path)
     server = start_server(env, port)
     statuses: Counter[int] = Counter()
     failures: list[str] = []

@@ -32,13 +32,9 @@ def _doc(uri: str) -> str:
     return "/" + doc[len(settings().base_uri):] if doc else uri
 
 
-def _metric_rows(store: Store, metric_uri: str) -> list[dict[str, Any]]:
-    return select(store, "learn-from-metric", metric=iri(metric_uri))
-
-
 def for_metric(store: Store, metric_uri: str, caveats: list[str] | None = None) -> dict[str, Any]:
     """Partial data for a metric page: councils that do better than their similar councils."""
-    rows = _metric_rows(store, metric_uri)
+    rows = select(store, "learn-from-metric", metric=iri(metric_uri))
     for r in rows:
         r["href"] = _doc(r["authority"])
         r["label"] = r["authorityLabel"]
