@@ -61,6 +61,12 @@ def built_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from catalogue.build import run_build
 
     var = tmp_path_factory.mktemp("var")
+    # While working on one area, a developer can build once (`lacat build`) and point the tests at
+    # that folder instead of rebuilding per run; each session gets its own copy to change freely.
+    reuse = os.environ.get("LACAT_TEST_REUSE_VAR")
+    if reuse:
+        shutil.copytree(reuse, var, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock", "LOCK"))
+        return var
     run_build(Settings.from_env(var_dir=var), log=lambda _msg: None)
     return var
 
