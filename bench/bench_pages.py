@@ -32,8 +32,8 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from catalogue.settings import Settings  # noqa: E402
-from sparql.store import read_pointer  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from core.store import read_pointer  # noqa: E402
 
 EX = "http://bench.invalid/"
 QB = "http://purl.org/linked-data/cube#"

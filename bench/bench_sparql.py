@@ -35,8 +35,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from catalogue.settings import Settings  # noqa: E402
-from sparql.store import StoreWriter, read_pointer  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from core.store import StoreWriter, read_pointer  # noqa: E402
 
 EX = "http://bench.invalid/"  # a reserved, unresolvable domain: nobody mistakes this for real data
 GRAPH = EX + "graph/synthetic"

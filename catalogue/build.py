@@ -20,11 +20,11 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from catalogue.settings import Settings
 from catalogue.triples import TripleBuffer
-from catalogue.uris import LACAT, Uris
-from ingest.errors import SourceError, display_name
-from sparql.store import EmbeddedStore, StoreWriter
+from core.problems import SourceError, display_name
+from core.settings import Settings
+from core.store import EmbeddedStore, StoreWriter
+from core.uris import LACAT, Uris
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from catalogue.settings import Settings
+from core.settings import Settings
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:

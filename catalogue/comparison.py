@@ -26,8 +26,8 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from catalogue.build import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
-from catalogue.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
-from ingest.errors import SourceError
+from core.problems import SourceError
+from core.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
 
 TEMPLATE = Path("oflog") / "oflog_asc_dynamic_template.xlsx"
 
@@ -178,7 +178,7 @@ def _notation(uri: str) -> str:
 
 def comparison_step(ctx: BuildContext) -> list[GraphOutput]:
     from catalogue.metrics import load_records
-    from sparql.queries import PREFIX_BLOCK
+    from core.queries import PREFIX_BLOCK
 
     reader = ctx.reader()
     bands = read_bands(ctx.settings.sources_dir)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from catalogue.build import BuildContext
-from sparql.queries import PREFIX_BLOCK, QUERY_DIR
+from core.queries import PREFIX_BLOCK, QUERY_DIR
 
 IC_DIR = QUERY_DIR / "qb-ic"
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from ingest.errors import Problem, SourceError, display_name
-from ingest.yaml_text import load_yaml
+from core.problems import Problem, SourceError, display_name
+from core.yaml_text import load_yaml
 
 # EU Publications Office "frequency" authority table (the vocabulary DCAT-AP recommends).
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"

@@ -44,9 +44,9 @@ from catalogue.datasets import (
     load_metric_records,
 )
 from catalogue.sdl import add_document, add_licence, add_organisation, org_slug
-from catalogue.uris import LACAT, LACAT_CONCEPT, Uris
-from ingest.errors import Problem, SourceError, display_name
-from sparql.store import EmbeddedStore
+from core.problems import Problem, SourceError, display_name
+from core.store import EmbeddedStore
+from core.uris import LACAT, LACAT_CONCEPT, Uris
 
 # DCAT 3 terms (rdflib's closed DCAT namespace predates dcat:DatasetSeries, dcat:inSeries, ...).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

@@ -44,10 +44,10 @@ from catalogue.rules import (
     load_rules,
     rules_graph,
 )
-from catalogue.settings import Settings
-from catalogue.uris import LACAT, SDMX_DIM, Uris, period_uri
-from sparql.queries import iri, select
-from sparql.store import EmbeddedStore, Store, StoreInfo
+from core.queries import iri, select
+from core.settings import Settings
+from core.store import EmbeddedStore, Store, StoreInfo
+from core.uris import LACAT, SDMX_DIM, Uris, period_uri
 
 KEEP_RESTRICTED = 2  # the live build's restricted store and its predecessor's, like var/stores/
 
@@ -97,7 +97,7 @@ def _metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str,
 
 
 def _query(name: str) -> str:
-    from sparql.queries import load_query
+    from core.queries import load_query
 
     return load_query(name)
 
@@ -178,7 +178,7 @@ def flags_graph(rules: list[RuleRecord], findings: dict[str, list[Finding]], uri
 
 
 def restricted_path(settings: Settings, version: str) -> Path:
-    from catalogue.uris import check_slug
+    from core.uris import check_slug
 
     return settings.restricted_dir / check_slug(version, "build id")
 

@@ -26,7 +26,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from catalogue.build import BuildContext, GraphOutput
 from catalogue.flags import metric_data
 from catalogue.rules import MetricData, _fmt
-from catalogue.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
+from core.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
 
 THRESHOLD = Decimal("1.5")
 MIN_PEERS = 8  # of 15: fewer similar authorities with a value make the comparison too thin

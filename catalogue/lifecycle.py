@@ -26,10 +26,10 @@ from typing import Any
 import jsonschema
 import yaml
 
-from catalogue.settings import PROJECT_ROOT
-from catalogue.yaml_records import line_of
-from ingest.errors import display_name
-from ingest.yaml_text import compose_yaml, load_yaml
+from core.problems import display_name
+from core.settings import PROJECT_ROOT
+from core.yaml_records import line_of
+from core.yaml_text import compose_yaml, load_yaml
 
 SCHEMA_FILE = "metric.schema.json"
 METRICS_DIR = "metrics"
@@ -699,7 +699,7 @@ def history_graph(paths: Paths, uris: Any, sources_dir: Path) -> tuple[Any, list
     from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
     from catalogue.metrics import concept, source_file_uri, unit_uri
-    from catalogue.uris import LACAT
+    from core.uris import LACAT
 
     dcat = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 terms (rdflib's namespace predates them)
     g = Graph()
@@ -759,7 +759,7 @@ def history_graph(paths: Paths, uris: Any, sources_dir: Path) -> tuple[Any, list
             g.add((source_file_uri(uris, sources_dir / src["file"]), DCTERMS.isPartOf,
                    URIRef(uris.dataset(src["dataset"]))))
     if stoppers:
-        from ingest.errors import Problem, SourceError
+        from core.problems import Problem, SourceError
 
         raise SourceError([Problem(p.file, p.message, None, p.field, p.rule) for p in stoppers])
     return g, files, notes

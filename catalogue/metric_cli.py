@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from catalogue import lifecycle
-from catalogue.settings import Settings
+from core.settings import Settings
 
 
 def _paths(settings: Settings) -> lifecycle.Paths:

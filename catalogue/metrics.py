@@ -27,14 +27,14 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from catalogue.build import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
-from catalogue.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
-from catalogue.yaml_records import Record, line_of, read_records, schema_validator
+from core.problems import Problem, SourceError, display_name
+from core.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
+from core.yaml_records import Record, line_of, read_records, schema_validator
+from core.yaml_text import load_yaml
 from ingest.adapters import ADAPTERS, DERIVED
 from ingest.adapters.base import MetricSelection, excluded_summary, tidy, validate
-from ingest.errors import Problem, SourceError, display_name
 from ingest.geography import authority_type_concept, load_register
 from ingest.observations import ENGLAND_GSS, period_sort_key
-from ingest.yaml_text import load_yaml
 
 SCHEMA_FILE = "metric.schema.json"
 METRICS_DIR = "metrics"

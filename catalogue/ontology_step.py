@@ -7,8 +7,8 @@ from pathlib import Path
 from rdflib import Graph
 
 from catalogue.build import BuildContext, GraphOutput
-from catalogue.settings import PROJECT_ROOT
-from ingest.errors import SourceError
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT
 
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 

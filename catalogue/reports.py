@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalogue.build import BuildContext
-from sparql.queries import select
-from sparql.store import Store
+from core.queries import select
+from core.store import Store
 
 # The list year whose complete list is bundled; the burden report counts returns on it.
 COMPLETE_LIST_YEAR = "2022-23"

@@ -22,9 +22,9 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
 
-from catalogue.uris import LACAT, LACAT_CONCEPT, Uris
-from catalogue.yaml_records import Record, line_of, read_records, schema_validator
-from ingest.errors import Problem, SourceError, display_name
+from core.problems import Problem, SourceError, display_name
+from core.uris import LACAT, LACAT_CONCEPT, Uris
+from core.yaml_records import Record, line_of, read_records, schema_validator
 
 RULES_DIR = "rules"
 SCHEMA_FILE = "rule.schema.json"
@@ -68,7 +68,7 @@ class RuleRecord(Record):
 
 def query_text(name: str) -> str:
     """sparql/queries/rules/{name}.rq with the project's prefixes declared."""
-    from sparql.queries import PREFIX_BLOCK
+    from core.queries import PREFIX_BLOCK
 
     path = QUERY_DIR / f"{name}.rq"
     if path.parent != QUERY_DIR or not path.is_file():

@@ -23,8 +23,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
 
 from catalogue.build import BuildContext, GraphOutput
-from catalogue.uris import LACAT, LACAT_CONCEPT, OGL, Uris
-from ingest.errors import Problem, SourceError, display_name
+from core.problems import Problem, SourceError, display_name
+from core.uris import LACAT, LACAT_CONCEPT, OGL, Uris
 
 REF_RE = re.compile(r"^\d{3}-\d{2}$")
 YEAR_RE = re.compile(r"^(\d{4})-(\d{2})$")

@@ -29,8 +29,8 @@ import sys
 from pathlib import Path
 
 from catalogue.sdl import COLLECTION_COLUMNS, REF_RE, check_year, parse_departments
-from catalogue.settings import Settings
-from ingest.errors import Problem, SourceError, display_name
+from core.problems import Problem, SourceError, display_name
+from core.settings import Settings
 
 REQUIRED = ["ref", "collection", "department", "section"]
 

@@ -32,8 +32,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from catalogue.build import BuildContext, GraphOutput
-from catalogue.uris import LACAT, LACAT_CONCEPT, Uris
-from ingest.errors import Problem, SourceError, display_name
+from core.problems import Problem, SourceError, display_name
+from core.uris import LACAT, LACAT_CONCEPT, Uris
 from ingest.geography import Register, authority_type_concept, load_register
 
 if TYPE_CHECKING:

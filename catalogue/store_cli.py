@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.settings import Settings
-from sparql.store import StoreUnavailable, StoreWriter, open_embedded, read_pointer
+from core.settings import Settings
+from core.store import StoreUnavailable, StoreWriter, open_embedded, read_pointer
 
 
 def dump(settings: Settings, out: Path) -> int:

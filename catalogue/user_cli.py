@@ -12,7 +12,7 @@ import getpass
 import sys
 from datetime import UTC, datetime
 
-from catalogue.settings import Settings
+from core.settings import Settings
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from catalogue.build import BuildContext, BuildFailed
-from catalogue.settings import Settings
+from core.settings import Settings
 from datapackages.content import PackagingError
 from datapackages.publish import StagedPackages, stage_packages
 

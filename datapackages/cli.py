@@ -6,13 +6,13 @@ import argparse
 import sys
 import time
 
-from catalogue.settings import Settings
+from core.settings import Settings
 
 
 def _cmd_package(args: argparse.Namespace, settings: Settings) -> int:
+    from core.store import StoreUnavailable
     from datapackages.content import PackagingError
     from datapackages.publish import package_live_store
-    from sparql.store import StoreUnavailable
 
     t0 = time.perf_counter()
     try:

@@ -13,11 +13,11 @@ from datetime import date
 import pyoxigraph as ox
 
 from catalogue.metrics import UNIT_URIS
-from catalogue.uris import LACAT_CONCEPT, check_slug
+from core.queries import iri, load_query
+from core.store import Row, Store
+from core.uris import LACAT_CONCEPT, check_slug
 from datapackages.schemas import UNIT_RANGES
 from ingest.observations import period_sort_key
-from sparql.queries import iri, load_query
-from sparql.store import Row, Store
 
 OGL_URI = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 CC_BY_URI = "https://creativecommons.org/licenses/by/4.0/"

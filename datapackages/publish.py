@@ -18,10 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from catalogue.settings import Settings
+from core.settings import Settings
+from core.store import Store
 from datapackages.content import Content, PackageSpec, PackagingError, package_specs, read_content
 from datapackages.writer import finish_package, write_package
-from sparql.store import Store
 
 INDEX = "index.json"
 # Report keys that hold timings: dropped so that the stored report is the same on every run.
@@ -175,7 +175,7 @@ def stage_packages(store: Store, settings: Settings, log: Callable[[str], None] 
 
 def package_live_store(settings: Settings, log: Callable[[str], None] = print) -> Path:
     """`lacat package`: rebuild the packages from the live store and switch to them."""
-    from sparql.store import LiveStore
+    from core.store import LiveStore
 
     store = LiveStore(settings).current()
     staged = stage_packages(store, settings, log=log)

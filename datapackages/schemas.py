@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalogue.uris import LACAT, LACAT_CONCEPT, PREFIXES, SDMX_ATTR, SDMX_DIM
+from core.uris import LACAT, LACAT_CONCEPT, PREFIXES, SDMX_ATTR, SDMX_DIM
 
 GSS_PATTERN = r"^E\d{8}$"
 REGION_GSS_PATTERN = r"^E12\d{6}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-# Financial year 2022-23, academic year AY2022-23 or calendar year 2023 (catalogue.uris.period_uri).
+# Financial year 2022-23, academic year AY2022-23 or calendar year 2023 (core.uris.period_uri).
 PERIOD_PATTERN = r"^(AY)?\d{4}(-\d{2})?$"
 
 AUTHORITY_TYPES = ["CC", "COMB", "CTY", "LBO", "MD", "NMD", "SRA", "UA"]

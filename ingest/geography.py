@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
 
-from catalogue.uris import LACAT, LACAT_CONCEPT, PREFIXES, STATGEO, Uris
-from ingest.errors import Problem, SourceError, display_name
-from ingest.yaml_text import load_yaml
+from core.problems import Problem, SourceError, display_name
+from core.uris import LACAT, LACAT_CONCEPT, PREFIXES, STATGEO, Uris
+from core.yaml_text import load_yaml
 
 if TYPE_CHECKING:
     from catalogue.build import BuildContext, GraphOutput

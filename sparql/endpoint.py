@@ -19,12 +19,12 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from catalogue.settings import Settings
-from catalogue.uris import PREFIXES
+from core.settings import Settings
+from core.store import RemoteStore, Store
+from core.uris import PREFIXES
 from sparql.formats import FORMATS, format_by_name, formats_for, media_types
 from sparql.guard import GuardError, QueryShape, check
 from sparql.pool import Answer, Job, QueryFailed, get_pool
-from sparql.store import RemoteStore, Store
 
 bp = Blueprint("sparql_endpoint", __name__)
 

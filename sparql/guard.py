@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalogue.settings import Settings
+from core.settings import Settings
 
 
 class GuardError(Exception):

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from catalogue.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from sparql.formats import FORMATS
 
 log = logging.getLogger("lacat.sparql")
@@ -137,7 +137,7 @@ def _serialise_solutions(result: ox.QuerySolutions, job: Job) -> bytes:
 
 
 def _serialise_triples(triples, job: Job, counted: bool) -> bytes:
-    from catalogue.uris import PREFIXES
+    from core.uris import PREFIXES
 
     fmt = FORMATS[job.fmt]
     assert fmt.rdf is not None
@@ -176,7 +176,7 @@ class _Worker:
         if job.remote_url:
             return self.run_remote(job)
         store = self.open(job.store_path)
-        from catalogue.uris import PREFIXES
+        from core.uris import PREFIXES
 
         # The project's prefixes are declared for every query, as on the query page.
         kwargs: dict[str, object] = {"prefixes": PREFIXES, "base_iri": job.base_iri}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from catalogue.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0/2.1/2.2 A and AA rules: the level public sector websites must meet.

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from catalogue.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -92,7 +92,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def store(settings: Settings):
-    from sparql.store import LiveStore
+    from core.store import LiveStore
 
     return LiveStore(settings).current()
 

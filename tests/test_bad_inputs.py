@@ -26,12 +26,12 @@ from pathlib import Path
 import pytest
 
 from catalogue.metrics import load_records, selection, source_files
-from catalogue.settings import PROJECT_ROOT, Settings
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT, Settings
+from core.store import read_pointer
 from ingest.adapters import ADAPTERS
 from ingest.adapters.base import tidy, validate
-from ingest.errors import SourceError
 from ingest.geography import Register, load_register
-from sparql.store import read_pointer
 from tests.test_store_faults import copy_var, quad_count
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"

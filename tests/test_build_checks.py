@@ -10,7 +10,7 @@ import pytest
 
 from catalogue.build import BuildContext, BuildFailed, run_build
 from catalogue.ontology_step import ontology_step
-from catalogue.settings import Settings
+from core.settings import Settings
 
 
 def test_checks_run_together_and_every_failure_is_reported(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from catalogue.datasets import load_metric_records
-from catalogue.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.conftest import free_port, save_screenshot
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH
 
 from catalogue.datasets import load_dataset_records, load_metric_records, parse_dataset_record
-from catalogue.settings import PROJECT_ROOT
-from ingest.errors import SourceError
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "dcat-ap"
 LACAT = "https://w3id.org/lacat/def#"

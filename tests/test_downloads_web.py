@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.settings import Settings
+from core.settings import Settings
 from tests.test_packages_build import published_packages
 
 pytestmark = pytest.mark.slow  # packages the whole catalogue once

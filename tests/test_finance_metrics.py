@@ -15,9 +15,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from catalogue.metrics import load_records
-from catalogue.settings import PROJECT_ROOT
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT
 from ingest.adapters import finance
-from ingest.errors import SourceError
 from ingest.geography import load_register
 from ingest.observations import period_bounds
 

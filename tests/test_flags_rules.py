@@ -15,10 +15,10 @@ import pytest
 from catalogue.flags import evaluate, open_restricted
 from catalogue.metrics import load_records
 from catalogue.rules import EVALUATED, bindings, load_rules, query_text
-from catalogue.settings import PROJECT_ROOT
-from catalogue.uris import Uris
-from ingest.errors import SourceError
-from sparql.queries import iri, select
+from core.problems import SourceError
+from core.queries import iri, select
+from core.settings import PROJECT_ROOT
+from core.uris import Uris
 
 DOC = PROJECT_ROOT / "docs" / "early-warning.md"
 

@@ -17,9 +17,9 @@ import pytest
 from catalogue.build import BuildContext
 from catalogue.flags import flags_step, open_restricted
 from catalogue.store_cli import dump
-from catalogue.uris import LACAT, Uris
-from sparql.queries import select
-from sparql.store import EmbeddedStore, StoreInfo
+from core.queries import select
+from core.store import EmbeddedStore, StoreInfo
+from core.uris import LACAT, Uris
 
 FLAG = "https://w3id.org/lacat/def#Flag"
 RULE = "https://w3id.org/lacat/def#EarlyWarningRule"

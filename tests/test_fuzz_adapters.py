@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalogue.metrics import load_records, selection, source_files
-from catalogue.settings import PROJECT_ROOT
+from core.problems import SourceError, display_name
+from core.settings import PROJECT_ROOT
 from ingest.adapters import ADAPTERS
 from ingest.adapters.base import schema_file, tidy, validate
-from ingest.errors import SourceError, display_name
 from ingest.geography import load_register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.settings import PROJECT_ROOT
-from ingest.errors import SourceError
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT
 from ingest.geography import (
     DIGITAL_LAND,
     MYSOCIETY,
@@ -304,7 +304,7 @@ def test_geography_graph_conforms_and_shapes_catch_breakage(reg: Register) -> No
 
     from catalogue.ontology_step import load_ontology, load_shapes
     from catalogue.shacl_check import shacl_problems
-    from catalogue.uris import LACAT, Uris
+    from core.uris import LACAT, Uris
     from ingest.geography import register_graph
 
     uris = Uris("http://example.org/")

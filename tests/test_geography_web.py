@@ -10,8 +10,8 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from catalogue.settings import PROJECT_ROOT, Settings
-from ingest.errors import SourceError
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT, Settings
 
 EXAMPLES = PROJECT_ROOT / "sparql" / "examples"
 

@@ -9,8 +9,8 @@ import pytest
 from flask import render_template_string
 
 from catalogue.learn_from import THRESHOLD
-from catalogue.uris import Uris
-from sparql.queries import iri, select
+from core.queries import iri, select
+from core.uris import Uris
 
 ASC5 = "asc5-short-term-services-sequel"
 

@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from catalogue import lifecycle
-from catalogue.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def test_every_record_in_the_repository_passes_check() -> None:

@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import yaml
 
-from catalogue.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow  # the scenario ends in a real build
 
@@ -240,7 +240,7 @@ def test_version_1_still_dereferences(scenario, client) -> None:
 def test_store_has_versions_status_and_the_version_of_the_figures(scenario) -> None:
     import pyoxigraph as ox
 
-    from sparql.store import LiveStore
+    from core.store import LiveStore
 
     base = scenario["settings"].base_uri
     store = LiveStore(scenario["settings"]).current()

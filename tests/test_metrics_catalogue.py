@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalogue.settings import PROJECT_ROOT
-from sparql.queries import PREFIX_BLOCK, iri, select
+from core.queries import PREFIX_BLOCK, iri, select
+from core.settings import PROJECT_ROOT
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 BASE = "http://localhost:5000/"

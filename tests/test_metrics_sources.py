@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from catalogue.metrics import load_metrics, load_records
-from catalogue.settings import PROJECT_ROOT, Settings
-from ingest.errors import SourceError
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT, Settings
 from ingest.geography import Register, load_register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"

@@ -6,7 +6,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from catalogue.ontology_step import load_ontology, load_shapes
-from catalogue.uris import LACAT
+from core.uris import LACAT
 
 USED_TERMS = """
 SELECT DISTINCT ?term WHERE {

@@ -17,9 +17,9 @@ import pytest
 from frictionless import Package
 from openpyxl import load_workbook
 
-from catalogue.settings import Settings
+from core.settings import Settings
+from core.store import EmbeddedStore, LiveStore, StoreInfo
 from datapackages.publish import build_packages, current_folder, stage_packages, validate_all
-from sparql.store import EmbeddedStore, LiveStore, StoreInfo
 
 pytestmark = pytest.mark.slow  # packages the whole catalogue once
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sparql.store import StoreInfo
+from core.store import StoreInfo
 from web.per_build import per_build
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from catalogue.settings import PROJECT_ROOT, Settings
-from sparql.store import read_pointer
+from core.settings import PROJECT_ROOT, Settings
+from core.store import read_pointer
 from tests.conftest import free_port, start_server
 from tests.test_store_faults import copy_var
 

@@ -13,8 +13,8 @@ import pytest
 
 from catalogue.sdl import load_sdl
 from catalogue.sdl_cli import validate_edition, write_edition
-from catalogue.settings import PROJECT_ROOT, Settings
-from ingest.errors import SourceError
+from core.problems import SourceError
+from core.settings import PROJECT_ROOT, Settings
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 DEPARTMENTS = {"DEFRA", "DLUHC", "DfE", "DHSC/NHSD"}

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from catalogue.reports import REPORTS
-from catalogue.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 SDL = PROJECT_ROOT / "ingest" / "sources" / "single-data-list"
 

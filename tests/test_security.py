@@ -20,8 +20,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from catalogue.settings import PROJECT_ROOT, Settings
-from sparql.store import read_pointer
+from core.settings import PROJECT_ROOT, Settings
+from core.store import read_pointer
 
 PAYLOAD = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

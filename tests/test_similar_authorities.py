@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from catalogue.settings import PROJECT_ROOT
 from catalogue.similar import INPUTS, METHODS, NEIGHBOURS, compute, read_inputs
+from core.settings import PROJECT_ROOT
 from ingest.geography import Register, load_register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
@@ -91,7 +91,7 @@ def test_re_running_on_changed_inputs_changes_the_lists(tmp_path: Path, register
 
 
 def test_neighbours_and_method_are_published(store) -> None:
-    from sparql.queries import PREFIX_BLOCK
+    from core.queries import PREFIX_BLOCK
 
     base = "http://localhost:5000/"
     rows = store.select(PREFIX_BLOCK + f"""SELECT ?rank ?other ?distance WHERE {{

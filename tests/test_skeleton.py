@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from catalogue.settings import Settings
+from core.settings import Settings
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

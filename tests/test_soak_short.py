@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
-from catalogue.settings import Settings
+from core.settings import Settings
 from sparql.endpoint import EXAMPLES_DIR, ResultCache, load_examples
 
 JSON = {"Accept": "application/sparql-results+json"}

@@ -21,8 +21,8 @@ import requests
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
-from catalogue.settings import PROJECT_ROOT, Settings
-from sparql.store import StoreWriter
+from core.settings import PROJECT_ROOT, Settings
+from core.store import StoreWriter
 from tests.conftest import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sparql11-protocol"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from catalogue.settings import Settings
+from core.settings import Settings
 from sparql.guard import GuardError, check
 from tests.conftest import free_port, start_server
 
@@ -292,8 +292,8 @@ def test_crash_costs_only_a_worker(guarded_server) -> None:
 
 def test_worker_crash_is_contained(built_var: Path) -> None:
     """Even a crash the guard does not foresee only kills a worker: the next query is answered."""
+    from core.store import read_pointer
     from sparql.pool import Job, QueryFailed, QueryPool
-    from sparql.store import read_pointer
 
     info = read_pointer(Settings.from_env(var_dir=built_var))
     pool = QueryPool(1)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from catalogue.settings import PROJECT_ROOT, Settings
 from catalogue.store_cli import dump, restore
-from sparql.store import LiveStore, StoreUnavailable, open_embedded, read_pointer
+from core.settings import PROJECT_ROOT, Settings
+from core.store import LiveStore, StoreUnavailable, open_embedded, read_pointer
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 

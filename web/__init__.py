@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask, g, render_template
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
-from catalogue.settings import PROJECT_ROOT, Settings
-from sparql.store import LiveStore, Store, StoreUnavailable
+from core.settings import PROJECT_ROOT, Settings
+from core.store import LiveStore, Store, StoreUnavailable
 
 VENDOR_DIR = PROJECT_ROOT / "node_modules"
 log = logging.getLogger("lacat.web")

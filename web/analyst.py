@@ -30,9 +30,9 @@ from flask import (
 
 from catalogue.flags import open_restricted
 from catalogue.rules import READING
-from catalogue.uris import Uris, check_slug
-from sparql.queries import iri, select
-from sparql.store import EmbeddedStore
+from core.queries import iri, select
+from core.store import EmbeddedStore
+from core.uris import Uris, check_slug
 from web import get_store
 from web import settings as get_settings
 from web.auth import CSRF_FIELD, Accounts, AuditLog, csrf_token, csrf_valid, secret_key

@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, request
 
-from sparql.queries import select
+from core.queries import select
 from web import get_store, settings
 from web.tables import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, csv_response, json_response, paginate
 

@@ -19,9 +19,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from catalogue.reports import BY_NAME, REPORTS, run_report
-from catalogue.uris import PREFIXES
-from sparql.queries import construct, iri, select
-from sparql.store import Store
+from core.queries import construct, iri, select
+from core.store import Store
+from core.uris import PREFIXES
 from web import get_store, settings
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
 from web.linked_data import alternates, html_view

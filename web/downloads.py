@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, send_from_directory
 
-from catalogue.uris import check_slug
+from core.uris import check_slug
 from datapackages.publish import current_folder, read_index
 from web import settings
 

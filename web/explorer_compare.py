@@ -14,7 +14,7 @@ from datetime import date
 
 from flask import Blueprint, abort, render_template, request
 
-from sparql.queries import iri, select
+from core.queries import iri, select
 from web import charts, get_store
 from web.explorer_data import Authority, Metric, medians, neighbours, observations, operating, rank_text
 from web.tables import csv_response, json_response, paginate

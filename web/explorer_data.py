@@ -1,6 +1,6 @@
 """What the explorer pages know about metrics, authorities and observations, read from the store.
 
-Observation and median URIs are minted (catalogue/uris.py), so a page computes the URIs of exactly
+Observation and median URIs are minted (core/uris.py), so a page computes the URIs of exactly
 the figures it shows and fetches them in a VALUES block (sparql/queries/explorer-observations.rq):
 the cost of a page depends on what it shows, never on how many observations the store holds
 (DESIGN.md section 1). The small, fixed lists (metrics, authorities) are read once per catalogue
@@ -20,10 +20,10 @@ from datetime import date
 import pyoxigraph as ox
 
 from catalogue.comparison import GROUP_TYPES
-from catalogue.uris import Uris
+from core.queries import load_query, select
+from core.store import Store, terms_to_python
+from core.uris import Uris
 from ingest.observations import ENGLAND_GSS, period_sort_key
-from sparql.queries import load_query, select
-from sparql.store import Store, terms_to_python
 from web.per_build import per_build
 
 VALUES_CHUNK = 500  # URIs per query: keeps each query text small whatever a page asks for
@@ -291,7 +291,7 @@ def medians(store: Store, uris: Iterable[str]) -> dict[str, Median]:
 
 def neighbours(store: Store, authority_uri: str) -> dict[str, list[tuple[str, str]]]:
     """Similar authorities per method URI: [(code, label)] nearest first."""
-    from sparql.queries import iri
+    from core.queries import iri
 
     rows = select(store, "explorer-neighbours", authority=iri(authority_uri))
     out: dict[str, list[tuple[int, str]]] = defaultdict(list)

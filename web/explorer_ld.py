@@ -9,8 +9,8 @@ from xml.sax.saxutils import escape
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from catalogue.uris import PREFIXES, VOID
-from sparql.queries import select
+from core.queries import select
+from core.uris import PREFIXES, VOID
 from web import get_store, settings
 from web.conneg import BY_MEDIA, BY_SUFFIX, FORMATS, serialise
 

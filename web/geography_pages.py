@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request
 
-from sparql.queries import iri, select
+from core.queries import iri, select
 from web import get_store, settings
 from web.linked_data import alternates, document, html_view
 

@@ -18,9 +18,9 @@ import yaml
 from flask import Blueprint, Response, abort, render_template
 
 from catalogue.lifecycle import changed_fields
-from catalogue.uris import Uris
-from ingest.yaml_text import load_yaml
-from sparql.queries import iri, select
+from core.queries import iri, select
+from core.uris import Uris
+from core.yaml_text import load_yaml
 from web import get_store, settings
 
 bp = Blueprint("history", __name__)

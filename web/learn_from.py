@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, render_template, request
 
 from catalogue.learn_from import CAVEAT, MIN_PEERS, THRESHOLD
-from catalogue.uris import Uris, check_slug
-from sparql.queries import iri, select
-from sparql.store import Store
+from core.queries import iri, select
+from core.store import Store
+from core.uris import Uris, check_slug
 from web import get_store, settings
 
 bp = Blueprint("learn_from", __name__)

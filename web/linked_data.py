@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, redirect, request
 
-from catalogue.uris import PREFIXES
-from sparql.queries import construct, iri
+from core.queries import construct, iri
+from core.uris import PREFIXES
 from web import get_store, settings
 from web.conneg import BY_SUFFIX, FORMATS, Format, negotiate, serialise, split_suffix
 

@@ -11,7 +11,7 @@ import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
-from sparql.queries import iri, select
+from core.queries import iri, select
 from web import charts, get_store, settings
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
 from web.explorer_data import Catalogue, Metric, catalogue, medians, observations, rank_text, sort_periods
@@ -29,7 +29,7 @@ MAX_Q = 100
 
 
 def cat() -> Catalogue:
-    from catalogue.uris import Uris
+    from core.uris import Uris
 
     return catalogue(get_store(), Uris(settings().base_uri))
 
@@ -331,7 +331,7 @@ def metric_values_twin(slug: str, fmt: str):
 def _version_triples(m: Metric, n: int) -> list:
     import pyoxigraph as ox
 
-    from catalogue.uris import Uris
+    from core.uris import Uris
 
     uris = Uris(settings().base_uri)
     v = ox.NamedNode(uris.metric_version(m.slug, n))
@@ -364,7 +364,7 @@ def _version_triples(m: Metric, n: int) -> list:
                                  ox.NamedNode(uris.metric_version(m.slug, n - 1))))
     # The immutable published version as the store records it (graph/metric-history, web/history.py):
     # the definition, method and caveats of that version, even when it is not the current one.
-    from sparql.queries import construct
+    from core.queries import construct
 
     seen = set(triples)
     triples.extend(t for t in construct(get_store(), "describe", resource=iri(v.value)) if t not in seen)
@@ -390,7 +390,7 @@ def metric_version_document(slug: str, ident: str):
     if fmt.rdf is None:
         response = Response(metric_version_page(m, stem), mimetype="text/html")
     else:
-        from catalogue.uris import PREFIXES
+        from core.uris import PREFIXES
 
         response = Response(serialise(_version_triples(m, n), fmt, PREFIXES), mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sparql.store import Store
+from core.store import Store
 
 T = TypeVar("T")
 

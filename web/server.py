@@ -6,8 +6,8 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
-from catalogue.settings import Settings
-from sparql.store import StoreUnavailable, read_pointer
+from core.settings import Settings
+from core.store import StoreUnavailable, read_pointer
 
 
 class _Server(BaseApplication):

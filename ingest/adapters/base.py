@@ -34,10 +34,10 @@ import frictionless
 import pandas as pd
 from frictionless import Check, Checklist, errors
 
-from ingest.errors import Problem, SourceError, display_name
+from core.problems import Problem, SourceError, display_name
+from core.yaml_text import load_yaml
 from ingest.geography import Register
 from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, Resolution, period_bounds, resolve
-from ingest.yaml_text import load_yaml
 
 # Range of plausible values for each unit of the metric records (catalogue/records/metric.schema.json).
 # None means unbounded on that side: the sources do not state a scale for those units.

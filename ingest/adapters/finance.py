@@ -35,10 +35,10 @@ from typing import Any
 import frictionless
 import pandas as pd
 
-from ingest.errors import Problem, SourceError, display_name
+from core.problems import Problem, SourceError, display_name
+from core.yaml_text import load_yaml
 from ingest.geography import GEOGRAPHY, MYSOCIETY, Authority, Register
 from ingest.observations import TIDY_COLUMNS, period_bounds, resolve
-from ingest.yaml_text import load_yaml
 
 ADAPTER = "mhclg_finance"
 FOLDER = "finance"

@@ -22,7 +22,7 @@ from typing import Protocol
 import pyoxigraph as ox
 import requests
 
-from catalogue.settings import Settings
+from core.settings import Settings
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]

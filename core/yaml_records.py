@@ -15,8 +15,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ingest.errors import Problem, display_name
-from ingest.yaml_text import compose_yaml, load_yaml
+from core.problems import Problem, display_name
+from core.yaml_text import compose_yaml, load_yaml
 
 
 @dataclass

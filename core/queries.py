@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.uris import PREFIXES
-from sparql.store import Store, Term, terms_to_python
+from core.store import Store, Term, terms_to_python
+from core.uris import PREFIXES
 
-QUERY_DIR = Path(__file__).parent / "queries"
+QUERY_DIR = Path(__file__).resolve().parent.parent / "sparql" / "queries"
 
 PREFIX_BLOCK = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
 
