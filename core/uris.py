@@ -1,4 +1,4 @@
-"""The URI scheme (docs/uri-scheme.md): every minted URI is made here and nowhere else."""
+"""The URI scheme (docs/conventions.md, "URIs"): every minted URI is made here and nowhere else."""
 
 from __future__ import annotations
 

@@ -268,3 +268,14 @@ def test_bad_e_code_in_a_council_row_names_the_row(tmp_path: Path) -> None:
         read_and_validate(copy_rs_2016_17(tmp_path, edit))
     [problem] = exc.value.problems
     assert (problem.row, problem.field) == (316, "authority_class")
+
+
+def test_a_row_whose_class_disagrees_with_the_council_names_both(register) -> None:
+    """Birmingham (a metropolitan district) given class SD: the problem is reported, not a KeyError
+    raised while writing it."""
+    rec = {"source_row": 12, "ecode": BIRMINGHAM_ECODE, "ons_code": "E08000025",
+           "authority_name": "Birmingham", "authority_class": "SD"}
+    located = finance.locate(register, finance.ecode_index(SOURCES), rec, "2017-18", "RS_2017-18.xlsx")
+    assert located.authority is None and located.problem is not None
+    assert located.problem.row == 12 and located.problem.field == "ONS Code"
+    assert "Birmingham is class SD in the workbook but resolves to Birmingham" in located.problem.message

@@ -406,7 +406,7 @@ def locate(register: Register, ecodes: dict[str, str], rec: dict[str, Any], peri
                                          "E-code", "authority-not-in-period"))
         field_name = "E-code"
     if found.type not in CLASS_TYPES[rec["authority_class"]]:
-        return Located(None, Problem(file, f"{rec['authority_name']} is class {rec['class']} in the workbook but "
+        return Located(None, Problem(file, f"{rec['authority_name']} is class {rec['authority_class']} in the workbook but "
                                            f"resolves to {found.name} ({found.type})", row, field_name,
                                      "class-matches-authority"))
     # Both keys must name the same council: a row whose ONS code and E-code disagree is a shifted
