@@ -23,7 +23,6 @@ to the DCAT-AP 3.0.1 SHACL shapes (tests/test_dcat_catalogue.py).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pyoxigraph as ox
@@ -44,6 +43,7 @@ from catalogue.datasets import (
     load_metric_records,
 )
 from catalogue.sdl import add_document, add_licence, add_organisation, org_slug
+from core import periods
 from core.problems import Problem, SourceError, display_name
 from core.store import EmbeddedStore
 from core.uris import LACAT, LACAT_CONCEPT, Uris
@@ -139,14 +139,11 @@ def contact(g: Graph, name: str, url: str) -> BNode:
 
 
 def period_dates(period: str) -> tuple[date, date] | None:
-    """'2022-23' -> 1 April 2022 to 31 March 2023; '2023' -> the calendar year."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
-    if m:
-        start = int(m.group(1))
-        return date(start, 4, 1), date(start + 1, 3, 31)
-    if re.fullmatch(r"\d{4}", period):
-        return date(int(period), 1, 1), date(int(period), 12, 31)
-    return None
+    """First and last day of a period key (core.periods), or None for a text that is not one."""
+    try:
+        return periods.bounds(period)
+    except ValueError:
+        return None
 
 
 def organisation(g: Graph, uris: Uris, org) -> URIRef:

@@ -8,6 +8,8 @@ from urllib.parse import quote
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
+from core import periods
+
 # Standard vocabularies not shipped by rdflib.
 QB = Namespace("http://purl.org/linked-data/cube#")
 SDMX_DIM = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
@@ -21,6 +23,7 @@ LOCALGOV = Namespace("http://reference.data.gov.uk/def/local-government#")
 STATGEO = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
 GOV_YEAR = Namespace("http://reference.data.gov.uk/id/government-year/")
 YEAR = Namespace("http://reference.data.gov.uk/id/year/")
+DAY = Namespace("http://reference.data.gov.uk/id/day/")
 INTERVAL = Namespace("http://reference.data.gov.uk/id/gregorian-interval/")
 OGL = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
@@ -175,21 +178,14 @@ class Uris:
 
 
 def period_uri(period: str) -> str:
-    """reference.data.gov.uk interval URI for '2022-23' (financial), 'AY2022-23' (academic year,
-    August to July) or '2023' (calendar)."""
-    academic = re.fullmatch(r"AY(\d{4})-(\d{2})", period)
-    if academic:
-        start = int(academic.group(1))
-        if f"{(start + 1) % 100:02d}" != academic.group(2):
-            raise ValueError(f"not an academic year: {period!r}")
-        return str(INTERVAL[f"{start}-08-01T00:00:00/P1Y"])
-    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
-    if m:
-        start = int(m.group(1))
-        end = start + 1
-        if f"{end % 100:02d}" != m.group(2):
-            raise ValueError(f"not a financial year: {period!r}")
-        return str(GOV_YEAR[f"{start}-{end}"])
-    if re.fullmatch(r"\d{4}", period):
-        return str(YEAR[period])
-    raise ValueError(f"unsupported period: {period!r}")
+    """reference.data.gov.uk URI of a period key (core.periods): government year, calendar year,
+    day, or a Gregorian interval for academic and school years and ranges of years."""
+    p = periods.parse(period)
+    if p.kind == "financial-year":
+        return str(GOV_YEAR[f"{p.start.year}-{p.start.year + 1}"])
+    if p.kind == "calendar-year":
+        return str(YEAR[str(p.start.year)])
+    if p.kind == "day":
+        return str(DAY[p.key])
+    years = p.end.year - p.start.year + (1 if p.kind == "calendar-years" else 0)
+    return str(INTERVAL[f"{p.start.isoformat()}T00:00:00/P{years}Y"])

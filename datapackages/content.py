@@ -13,6 +13,7 @@ from datetime import date
 import pyoxigraph as ox
 
 from catalogue.metrics import UNIT_URIS
+from core import periods
 from core.queries import iri, load_query
 from core.store import Row, Store
 from core.uris import LACAT_CONCEPT, check_slug
@@ -50,14 +51,8 @@ def unit_notation(uri: str) -> str:
 
 
 def period_span(period: str) -> tuple[date, date]:
-    """First and last day of a period key (financial, academic or calendar year)."""
-    if period.startswith("AY"):
-        start = int(period[2:6])
-        return date(start, 8, 1), date(start + 1, 7, 31)
-    if "-" in period:
-        start = int(period[:4])
-        return date(start, 4, 1), date(start + 1, 3, 31)
-    return date(int(period), 1, 1), date(int(period), 12, 31)
+    """First and last day of a period key (core.periods reads every kind)."""
+    return periods.bounds(period)
 
 
 @dataclass

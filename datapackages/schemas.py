@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import periods
 from core.uris import LACAT, LACAT_CONCEPT, PREFIXES, SDMX_ATTR, SDMX_DIM
 
 GSS_PATTERN = r"^E\d{8}$"
 REGION_GSS_PATTERN = r"^E12\d{6}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-# Financial year 2022-23, academic year AY2022-23 or calendar year 2023 (core.uris.period_uri).
-PERIOD_PATTERN = r"^(AY)?\d{4}(-\d{2})?$"
+# Every period key core.periods reads (financial, academic and school years, calendar years, ranges
+# of years and days).
+PERIOD_PATTERN = periods.PATTERN
 
 AUTHORITY_TYPES = ["CC", "COMB", "CTY", "LBO", "MD", "NMD", "SRA", "UA"]
 STATUSES = ["missing", "provisional", "revised"]
@@ -165,7 +167,8 @@ AUTH_NAME = Column("authority_name", "string", "Authority name", "Official name 
                    required=True, property=PREFIXES["rdfs"] + "label", about_url=AUTHORITY, lang="en")
 PERIOD = Column("period", "string", "Period",
                 "Financial year (2022-23: April 2022 to March 2023), academic year (AY2022-23: August to "
-                "July) or calendar year (2023).", required=True, constraints={"pattern": PERIOD_PATTERN},
+                "July), school year (SY2022-23: September to August), calendar year (2023), range of "
+                "calendar years (2020-2022) or day (2026-01-01).", required=True, constraints={"pattern": PERIOD_PATTERN},
                 property=str(LACAT.periodKey))
 UNIT = Column("unit", "string", "Unit", "Unit of the value; see unit_uri in the metrics table.", required=True,
               property=str(SDMX_ATTR.unitMeasure), value_url=f"{C}unit/{{unit}}", suppress=True)

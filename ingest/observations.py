@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from core import periods
 from ingest.geography import Authority, Register
 
 ENGLAND_GSS = "E92000001"
@@ -24,7 +25,7 @@ TIDY_COLUMNS = [
     "row",  # spreadsheet row number in the source file (header = 1)
     "metric",  # metric slug
     "gss",  # area code as given in the source
-    "period",  # period key: 2022-23, AY2022-23 or 2023
+    "period",  # period key (core.periods): 2022-23, AY2022-23, SY2022-23, 2023, 2020-2022, 2026-01-01
     "area",  # authority code, or the England GSS code, or None when not loaded
     "area_kind",  # "authority" | "england" | None
     "authority_type",  # mySociety type code of the authority (CTY, NMD, ...) or None
@@ -36,26 +37,12 @@ TIDY_COLUMNS = [
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day (inclusive) of a period key."""
-    m = re.fullmatch(r"(AY)?(\d{4})-(\d{2})", period)
-    if m:
-        start = int(m.group(2))
-        if f"{(start + 1) % 100:02d}" != m.group(3):
-            raise ValueError(f"not a financial or academic year: {period!r}")
-        if m.group(1):  # academic year, August to July
-            return date(start, 8, 1), date(start + 1, 7, 31)
-        return date(start, 4, 1), date(start + 1, 3, 31)
-    if re.fullmatch(r"\d{4}", period):
-        return date(int(period), 1, 1), date(int(period), 12, 31)
-    raise ValueError(f"unsupported period: {period!r}")
+    """First and last day (inclusive) of a period key (core.periods reads every kind)."""
+    return periods.bounds(period)
 
 
-def period_sort_key(period: str) -> date:
-    return period_bounds(period)[0]
-
-
-def financial_year(start_year: int) -> str:
-    return f"{start_year}-{(start_year + 1) % 100:02d}"
+period_sort_key = periods.sort_key
+financial_year = periods.financial_year
 
 
 @dataclass(frozen=True)

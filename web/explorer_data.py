@@ -23,7 +23,7 @@ from catalogue.comparison import GROUP_TYPES
 from core.queries import load_query, select
 from core.store import Store, terms_to_python
 from core.uris import Uris
-from ingest.observations import ENGLAND_GSS, period_sort_key
+from ingest.observations import ENGLAND_GSS, period_bounds, period_sort_key
 from web.per_build import per_build
 
 VALUES_CHUNK = 500  # URIs per query: keeps each query text small whatever a page asks for
@@ -201,8 +201,6 @@ def operating(a: Authority, period: str) -> bool:
 
 @functools.cache
 def _bounds(period: str) -> tuple[str, str]:
-    from ingest.observations import period_bounds
-
     start, end = period_bounds(period)
     return start.isoformat(), end.isoformat()
 

@@ -11,6 +11,7 @@ import re
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
+from core import periods
 from core.queries import iri, select
 from web import charts, get_store, settings
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
@@ -24,7 +25,7 @@ bp = Blueprint("metrics_pages", __name__)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
 CODE = re.compile(r"^[A-Z]{2,5}$")
 GSS = re.compile(r"^E\d{8}$")
-PERIOD = re.compile(r"^(AY)?\d{4}(-\d{2})?$")
+PERIOD = re.compile(periods.PATTERN)
 MAX_Q = 100
 
 
