@@ -97,6 +97,7 @@ def _provenance(ctx: BuildContext, build_id: str) -> GraphOutput:
     g.add((activity, RDF.type, PROV.Activity))
     g.add((activity, RDF.type, LACAT.Build))
     g.add((activity, LACAT.buildId, Literal(build_id)))
+    g.add((activity, LACAT.baseUri, Literal(ctx.uris.base, datatype=XSD.anyURI)))
     g.add((activity, RDFS.label, Literal(f"Catalogue build {build_id}")))
     g.add((activity, PROV.startedAtTime, Literal(ctx.started, datatype=XSD.dateTime)))
     seen: set[Path] = set()

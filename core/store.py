@@ -32,6 +32,31 @@ class StoreUnavailable(RuntimeError):
     """The catalogue store cannot be opened (not built yet, or damaged)."""
 
 
+class BaseMismatch(StoreUnavailable):
+    """The store was built under another LACAT_BASE_URI than this process has: every URI in it
+    starts with the other base, so no page or RDF document would find anything."""
+
+
+_BUILT_BASE = ("SELECT ?base WHERE { ?b a <https://w3id.org/lacat/def#Build> ; "
+               "<https://w3id.org/lacat/def#buildId> ?v ; <https://w3id.org/lacat/def#baseUri> ?base } "
+               "ORDER BY DESC(?v) LIMIT 1")
+
+
+def check_base(store: Store, settings: Settings) -> None:
+    """Refuse a store built for another base URI, saying what to run. A store that records no base
+    (made by restoring an old dump, or by a test loading graphs directly) cannot be checked."""
+    rows = store.select(_BUILT_BASE)
+    if not rows:
+        return
+    built = rows[0]["base"].value
+    if built != settings.base_uri:
+        raise BaseMismatch(
+            f"the catalogue was built for LACAT_BASE_URI={built} but this server has "
+            f"LACAT_BASE_URI={settings.base_uri}: run 'LACAT_BASE_URI={settings.base_uri} lacat build' "
+            f"to rebuild it for this address, or serve it with LACAT_BASE_URI={built}"
+        )
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     path: str
@@ -136,8 +161,11 @@ class LiveStore:
 
     def _open(self) -> Store:
         if self.settings.store_backend == "remote":
-            return RemoteStore(self.settings)
-        return open_embedded(read_pointer(self.settings))
+            store: Store = RemoteStore(self.settings)
+        else:
+            store = open_embedded(read_pointer(self.settings))
+        check_base(store, self.settings)
+        return store
 
 
 class RemoteStore:

@@ -23,7 +23,7 @@ from core.queries import construct, iri, select
 from core.store import Store
 from core.uris import PREFIXES
 from web import get_store, settings
-from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
+from web.conneg import BY_SUFFIX, FORMATS, negotiate, rdf_response
 from web.linked_data import alternates, html_view
 from web.per_build import per_build
 
@@ -58,7 +58,7 @@ def _catalogue_rdf(suffix: str | None) -> Response:
         triples = restore_datatypes(construct(get_store(), "catalogue-graph",
                                               catalogue_graph=iri(_base() + "graph/catalogue"),
                                               sdl_graph=iri(_base() + "graph/sdl")))
-        response = Response(serialise(triples, fmt, PREFIXES), mimetype=fmt.media_type)
+        response = rdf_response(triples, fmt, PREFIXES)
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = ", ".join(
         f'</catalogue.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS if f.rdf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from flask import Response, abort
 from werkzeug.datastructures import MIMEAccept
 
 
@@ -55,3 +56,11 @@ def serialise(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | 
         except TypeError:
             pass
     return ox.serialize(triples, format=fmt.rdf) or b""
+
+
+def rdf_response(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> Response:
+    """An RDF document, or a 404 when the store holds nothing about it: an empty 200 would tell a
+    harvester the resource exists and says nothing (what a store built for another base looked like)."""
+    if not triples:
+        abort(404)
+    return Response(serialise(triples, fmt, prefixes), mimetype=fmt.media_type)

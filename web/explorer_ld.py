@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from core.queries import select
 from core.uris import PREFIXES, VOID
 from web import get_store, settings
-from web.conneg import BY_MEDIA, BY_SUFFIX, FORMATS, serialise
+from web.conneg import BY_MEDIA, BY_SUFFIX, FORMATS, rdf_response
 
 bp = Blueprint("explorer_ld", __name__)
 
@@ -137,7 +137,7 @@ def void(suffix: str | None = None):
             return Response("Not Acceptable. Available as: " + ", ".join(f.media_type for f in rdf_formats) + "\n",
                             status=406, mimetype="text/plain")
         fmt = BY_MEDIA[best]
-    response = Response(serialise(void_triples(), fmt, {**PREFIXES, "void": str(VOID)}), mimetype=fmt.media_type)
+    response = rdf_response(void_triples(), fmt, {**PREFIXES, "void": str(VOID)})
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = ", ".join(
         f'</.well-known/void.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in rdf_formats)

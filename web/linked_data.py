@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, redirect, request
 from core.queries import construct, iri
 from core.uris import PREFIXES
 from web import get_store, settings
-from web.conneg import BY_SUFFIX, FORMATS, Format, negotiate, serialise, split_suffix
+from web.conneg import BY_SUFFIX, FORMATS, Format, negotiate, rdf_response, split_suffix
 
 bp = Blueprint("linked_data", __name__)
 
@@ -69,11 +69,7 @@ def document(path: str):
 
 
 def rdf_document(uri: str, fmt: Format) -> Response:
-    triples = construct(get_store(), "describe", resource=iri(uri))
-    if not triples:
-        abort(404)
-    body = serialise(triples, fmt, PREFIXES)
-    return Response(body, mimetype=fmt.media_type)
+    return rdf_response(construct(get_store(), "describe", resource=iri(uri)), fmt, PREFIXES)
 
 
 def _not_acceptable() -> Response:

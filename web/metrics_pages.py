@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from core import periods
 from core.queries import iri, select
 from web import charts, get_store, settings
-from web.conneg import BY_SUFFIX, FORMATS, negotiate, serialise
+from web.conneg import BY_SUFFIX, FORMATS, negotiate, rdf_response
 from web.explorer_data import Catalogue, Metric, catalogue, medians, observations, rank_text, sort_periods
 from web.learn_from import for_metric as learn_from_for_metric
 from web.linked_data import alternates, html_view
@@ -393,7 +393,7 @@ def metric_version_document(slug: str, ident: str):
     else:
         from core.uris import PREFIXES
 
-        response = Response(serialise(_version_triples(m, n), fmt, PREFIXES), mimetype=fmt.media_type)
+        response = rdf_response(_version_triples(m, n), fmt, PREFIXES)
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = ", ".join(
         f'</doc/metric/{m.slug}/version/{n}.{f.suffix}>; rel="alternate"; type="{f.media_type}"'

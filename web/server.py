@@ -7,7 +7,7 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from core.settings import Settings
-from core.store import StoreUnavailable, read_pointer
+from core.store import BaseMismatch, LiveStore, StoreUnavailable, read_pointer
 
 
 class _Server(BaseApplication):
@@ -27,12 +27,21 @@ class _Server(BaseApplication):
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers: int | None = None) -> int:
+    """Exit 1 when there is no catalogue to serve, 2 when it was built for another base URI (served,
+    every council page would be a 404 and every RDF document empty)."""
     if settings.store_backend == "embedded":
         try:
             read_pointer(settings)
         except StoreUnavailable as exc:
             print(f"lacat serve: {exc}", file=sys.stderr)
             return 1
+    try:
+        LiveStore(settings).current()
+    except BaseMismatch as exc:
+        print(f"lacat serve: {exc}", file=sys.stderr)
+        return 2
+    except StoreUnavailable:
+        pass  # a remote server that is down now may be up by the first request; pages say 503 meanwhile
     options = {
         "bind": f"{host}:{port}",
         "workers": workers or settings.web_workers,
