@@ -22,7 +22,7 @@ def uris(settings) -> Uris:
 
 def test_a_real_finding_with_the_figures_behind_it(store, uris) -> None:
     """Cheshire East's ASC5 in 2022-23 (91 in Oflog's file) against its 15 similar councils."""
-    rows = {r["code"]: r for r in select(store, "learn-from-metric", metric=iri(uris.metric(ASC5)))
+    rows = {r["code"]: r for r in select(store, "learn-from-findings", metric=iri(uris.metric(ASC5)))
             if r["kind"] == "markedly-better"}
     che = rows["CHE"]
     assert (che["value"], che["periodKey"], che["peerCount"]) == (91.0, "2022-23", 15)
@@ -45,7 +45,7 @@ def test_a_real_finding_with_the_figures_behind_it(store, uris) -> None:
 
 def test_findings_respect_polarity_and_threshold(store, uris) -> None:
     for slug, higher in ((ASC5, True), ("oflog-residual-household-waste", False)):
-        rows = select(store, "learn-from-metric", metric=iri(uris.metric(slug)))
+        rows = select(store, "learn-from-findings", metric=iri(uris.metric(slug)))
         assert rows
         for r in rows:
             assert r["mads"] >= float(THRESHOLD)
@@ -57,7 +57,7 @@ def test_findings_respect_polarity_and_threshold(store, uris) -> None:
 
 
 def test_no_findings_for_metrics_without_a_direction(store, uris) -> None:
-    assert select(store, "learn-from-metric", metric=iri(uris.metric("asc6-requests-resulting-in-service"))) == []
+    assert select(store, "learn-from-findings", metric=iri(uris.metric("asc6-requests-resulting-in-service"))) == []
 
 
 def test_learn_from_page_and_json(client) -> None:

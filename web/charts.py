@@ -8,6 +8,7 @@ text summary beside it, so the chart is never the only way to read the data.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 
@@ -23,15 +24,23 @@ FONT = "GDS Transport, arial, sans-serif"
 VALIDATE = False  # set True by the tests to check every spec against the Vega-Lite schema
 
 
-def _config(chart: alt.TopLevelMixin, description: str, datasets: dict[str, list[dict]]) -> dict:
-    spec = chart.properties(description=description).configure(font=FONT).configure_axis(
+def _config(chart: alt.TopLevelMixin, validate: bool) -> str:
+    """The chart's spec without its description and rows, as JSON (see _finish)."""
+    spec = chart.configure(font=FONT).configure_axis(
         labelFontSize=14, titleFontSize=14, labelColor="#0b0c0c", titleColor="#0b0c0c"
     ).configure_legend(labelFontSize=14, titleFontSize=14, orient="bottom").configure_view(stroke=None)
     # Validation against the Vega-Lite schema costs ~0.5 s per chart; the tests validate every kind of
     # chart once (tests/test_explorer_pages.py), so pages skip it.
-    out = spec.to_dict(validate=VALIDATE)
-    # Rows are attached after Altair has built the spec: Altair deep-copies inline values on
-    # every step, which costs more than the rest of the page for a few hundred councils.
+    return json.dumps(spec.to_dict(validate=validate))
+
+
+def _finish(skeleton: str, description: str, datasets: dict[str, list[dict]]) -> dict:
+    # Altair takes 30 to 80 ms to build a spec, which depends only on the chart's shape (titles,
+    # series, periods): the shapes are built once per process (lru_cache) and each page fills in
+    # its own description and rows. Rows are attached after Altair has built the spec, as Altair
+    # deep-copies inline values on every step.
+    out = json.loads(skeleton)
+    out["description"] = description
     out["datasets"] = datasets
     return out
 
@@ -48,6 +57,12 @@ def distribution(rows: Sequence[dict], value_title: str, medians: Sequence[dict]
     rows: {"label", "code", "value"}; medians: {"label", "value"}."""
     data = [{"council": r["label"], "code": r["code"], "value": r["value"],
              "focus": "Chosen council" if r["code"] == highlight else "Other councils"} for r in rows]
+    return _finish(_distribution_shape(value_title, bool(medians), bool(highlight), VALIDATE), description,
+                   {"values": data, "medians": [{"median": m["label"], "value": m["value"]} for m in medians]})
+
+
+@functools.lru_cache(maxsize=512)
+def _distribution_shape(value_title: str, with_medians: bool, with_legend: bool, validate: bool) -> str:
     base = alt.Chart(alt.Data(name="values"))
     bars = base.mark_bar().encode(
         x=alt.X("council:N", sort=alt.EncodingSortField(field="value", order="descending"),
@@ -55,11 +70,11 @@ def distribution(rows: Sequence[dict], value_title: str, medians: Sequence[dict]
         y=alt.Y("value:Q", title=value_title),
         color=alt.Color("focus:N", title=None,
                         scale=alt.Scale(domain=["Chosen council", "Other councils"], range=[BLUE, LIGHT]),
-                        legend=alt.Legend(title=None) if highlight else None),
+                        legend=alt.Legend(title=None) if with_legend else None),
         tooltip=[alt.Tooltip("council:N", title="Council"), alt.Tooltip("value:Q", title=value_title, format=",.1f")],
     )
     layers: list[alt.Chart] = [bars]
-    if medians:
+    if with_medians:
         rule_data = alt.Data(name="medians")
         rule = alt.Chart(rule_data).mark_rule(color=ORANGE, strokeWidth=2, strokeDash=[6, 3]).encode(
             y="value:Q", tooltip=[alt.Tooltip("median:N", title="Median"),
@@ -67,8 +82,7 @@ def distribution(rows: Sequence[dict], value_title: str, medians: Sequence[dict]
         text = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-6, color="#0b0c0c", fontSize=14).encode(
             y="value:Q", x=alt.value(0), text="median:N")
         layers += [rule, text]
-    return _config(alt.layer(*layers).properties(width="container", height=280), description,
-                   {"values": data, "medians": [{"median": m["label"], "value": m["value"]} for m in medians]})
+    return _config(alt.layer(*layers).properties(width="container", height=280), validate)
 
 
 def series(points: Sequence[dict], periods: Sequence[str], value_title: str, focus: str | None,
@@ -76,7 +90,14 @@ def series(points: Sequence[dict], periods: Sequence[str], value_title: str, foc
     """Values over time, one line per series; `focus` (a series name) drawn in blue and thicker.
 
     points: {"series", "period", "value"}."""
-    names = list(dict.fromkeys(p["series"] for p in points))
+    names = tuple(dict.fromkeys(p["series"] for p in points))
+    data = [dict(p, width=3 if p["series"] == focus else 1.5) for p in points]
+    return _finish(_series_shape(names, tuple(periods), value_title, focus, VALIDATE), description, {"values": data})
+
+
+@functools.lru_cache(maxsize=512)
+def _series_shape(names: tuple[str, ...], periods: tuple[str, ...], value_title: str, focus: str | None,
+                  validate: bool) -> str:
     colours = []
     for name in names:
         if name == focus:
@@ -85,11 +106,10 @@ def series(points: Sequence[dict], periods: Sequence[str], value_title: str, foc
             colours.append(ORANGE)
         else:
             colours.append(GREY if len(names) <= 4 else LIGHT)
-    data = [dict(p, width=3 if p["series"] == focus else 1.5) for p in points]
     base = alt.Chart(alt.Data(name="values")).encode(
         x=alt.X("period:O", sort=list(periods), title="Period", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", sort=names, scale=alt.Scale(domain=names, range=colours),
+        color=alt.Color("series:N", sort=list(names), scale=alt.Scale(domain=list(names), range=colours),
                         legend=alt.Legend(title=None, columns=3) if len(names) <= 6 else None),
         detail="series:N",
     )
@@ -97,4 +117,4 @@ def series(points: Sequence[dict], periods: Sequence[str], value_title: str, foc
     dots = base.mark_point(filled=True, size=50).encode(
         tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("period:O", title="Period"),
                  alt.Tooltip("value:Q", title=value_title, format=",.1f")])
-    return _config(alt.layer(lines, dots).properties(width="container", height=300), description, {"values": data})
+    return _config(alt.layer(lines, dots).properties(width="container", height=300), validate)

@@ -14,9 +14,9 @@ from datetime import date
 
 from flask import Blueprint, abort, render_template, request
 
-from core.queries import iri, select
 from web import charts, get_store
 from web.explorer_data import Authority, Metric, medians, neighbours, observations, operating, rank_text
+from web.per_build import grouped_per_build
 from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("compare", __name__)
@@ -170,7 +170,6 @@ def trend_words(m: Metric, first: tuple[str, float], last: tuple[str, float]) ->
     return f"{word} from {m.format(first[1])} in {first[0]}"
 
 
-@bp.app_template_global()
 def explorer_authority(code: str) -> dict[str, object]:
     """Every metric of a council for its latest period: against the England median (with the band)
     and against its similar authorities, with the trend since the first period."""
@@ -239,7 +238,7 @@ def current_members(ca: Authority) -> list[Authority]:
     c = _cat()
     today = date.today().isoformat()
     out = []
-    for r in select(get_store(), "ca-members", authority=iri(ca.uri)):
+    for r in grouped_per_build(get_store(), "ca-members", "authority").get(ca.uri, []):
         if str(r.get("from") or "") <= today and (not r.get("until") or str(r["until"]) >= today):
             member = c.authorities.get(str(r["code"]))
             if member is not None and member not in out:

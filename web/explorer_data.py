@@ -24,7 +24,7 @@ from core.queries import load_query, select
 from core.store import Store, terms_to_python
 from core.uris import Uris
 from ingest.observations import ENGLAND_GSS, period_bounds, period_sort_key
-from web.per_build import per_build
+from web.per_build import per_build, rows_per_build
 
 VALUES_CHUNK = 500  # URIs per query: keeps each query text small whatever a page asks for
 _EMPTY_VALUES = re.compile(r"VALUES \?(\w+) \{ \}")
@@ -289,17 +289,19 @@ def medians(store: Store, uris: Iterable[str]) -> dict[str, Median]:
 
 def neighbours(store: Store, authority_uri: str) -> dict[str, list[tuple[str, str]]]:
     """Similar authorities per method URI: [(code, label)] nearest first."""
-    from core.queries import iri
+    return per_build("neighbours", store, lambda: _all_neighbours(store)).get(authority_uri, {})
 
-    rows = select(store, "explorer-neighbours", authority=iri(authority_uri))
-    out: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for r in rows:
-        out[str(r["method"])].append((int(r["rank"]), str(r["other"])))  # type: ignore[call-overload]
-    prefix = authority_uri.rsplit("/", 1)[0] + "/"
-    labels = {}
-    for method, items in out.items():
-        labels[method] = [(u[len(prefix):], "") for _, u in sorted(items)]
-    return labels
+
+def _all_neighbours(store: Store) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Every authority's similar authorities, per method, nearest first (6,735 links: one query per build)."""
+    ranked: dict[str, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows_per_build(store, "explorer-neighbours"):
+        ranked[str(r["authority"])][str(r["method"])].append((int(r["rank"]), str(r["other"])))  # type: ignore[call-overload]
+    out: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for authority, by_method in ranked.items():
+        prefix = authority.rsplit("/", 1)[0] + "/"
+        out[authority] = {method: [(u[len(prefix):], "") for _, u in sorted(items)] for method, items in by_method.items()}
+    return out
 
 
 def rank_text(value: float, others: list[float], polarity: str) -> str:

@@ -9,7 +9,10 @@ from flask import Blueprint, abort, redirect, render_template, request
 
 from core.queries import iri, select
 from web import get_store, settings
+from web.explorer_compare import explorer_authority
+from web.learn_from import for_authority
 from web.linked_data import alternates, document, html_view
+from web.per_build import grouped_per_build, rows_per_build
 
 bp = Blueprint("geography_pages", __name__)
 
@@ -47,8 +50,8 @@ def _is_current(row: dict[str, object], today: date) -> bool:
 @bp.route("/authorities")
 def authorities():
     store = get_store()
-    types = select(store, "authority-types")
-    regions = select(store, "regions")
+    types = rows_per_build(store, "authority-types")
+    regions = rows_per_build(store, "regions")
     chosen_type = request.args.get("type", "")
     chosen_region = request.args.get("region", "")
     status = request.args.get("status", "current")
@@ -61,7 +64,7 @@ def authorities():
         status = "current"
     today = date.today()
     rows = []
-    for row in select(store, "authority-list"):
+    for row in rows_per_build(store, "authority-list"):
         if chosen_type and row["typeCode"] != chosen_type:
             continue
         if chosen_region and not str(row.get("region", "")).endswith("/" + chosen_region):
@@ -92,27 +95,34 @@ def authority_page(rest: str):
     if not CODE.match(rest):
         abort(404)
     store = get_store()
-    uri = iri(_authority_uri(rest))
-    facts = select(store, "authority", authority=uri)
+    uri = _authority_uri(rest)
+    facts = select(store, "authority", authority=iri(uri))
     if not facts:
         abort(404)
     a = facts[0]
-    replacements = select(store, "authority-replacements", authority=uri)
-    members = select(store, "ca-members", authority=uri) if a["typeCode"] == "COMB" else []
+
+    def rows(name: str) -> list[dict[str, object]]:
+        # Read once per build for every council: no round trip per request (docs/scaling.md).
+        return grouped_per_build(store, name, "authority").get(uri, [])
+
+    replacements = rows("authority-replacements")
+    members = rows("ca-members") if a["typeCode"] == "COMB" else []
     today = date.today()
     return render_template(
         "authority.html",
         title=a["label"],
         a=a,
         current=_is_current(a, today),
-        former_codes=[r["gss"] for r in select(store, "authority-former-codes", authority=uri)],
+        former_codes=[r["gss"] for r in rows("authority-former-codes")],
         predecessors=[r for r in replacements if r["relation"] == "predecessor"],
         successors=[r for r in replacements if r["relation"] == "successor"],
-        districts=select(store, "authority-districts", authority=uri) if a["typeCode"] == "CTY" else [],
-        memberships=select(store, "authority-memberships", authority=uri),
+        districts=rows("authority-districts") if a["typeCode"] == "CTY" else [],
+        memberships=rows("authority-memberships"),
         members=members,
         current_members=[m for m in members if _is_current(m, today) and str(m.get("from", "")) <= today.isoformat()],
-        links=[r["same"] for r in select(store, "authority-links", authority=uri)],
+        links=[r["same"] for r in rows("authority-links")],
+        ex=explorer_authority(rest),
+        learn_from=for_authority(store, uri),
         alternates=alternates(f"authority/{rest}"),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Councils", "href": "/authorities"}],
         today=today,

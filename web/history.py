@@ -22,6 +22,7 @@ from core.queries import iri, select
 from core.uris import Uris
 from core.yaml_text import load_yaml
 from web import get_store, settings
+from web.per_build import rows_per_build
 
 bp = Blueprint("history", __name__)
 
@@ -113,7 +114,7 @@ def changes() -> list[Change]:
     store = get_store()
     base = settings().base_uri
     out: list[Change] = []
-    for r in select(store, "history-versions"):
+    for r in rows_per_build(store, "history-versions"):
         n = int(r["n"])  # type: ignore[arg-type]
         slug, label = str(r["slug"]), str(r["metricLabel"])
         note = str(r.get("note") or "")
@@ -123,13 +124,13 @@ def changes() -> list[Change]:
         else:
             out.append(Change("new-version", str(r["issued"])[:10], f"{label}: version {n}", note,
                               f"/doc/metric/{slug}/history#version-{n}", str(r["version"])))
-    for r in select(store, "history-retirements"):
+    for r in rows_per_build(store, "history-retirements"):
         other = r.get("replacedBySlug")
         summary = f"Superseded by {other}." if other else "No longer published or updated; past figures stay."
         out.append(Change("retired", str(r["retiredOn"])[:10], f"Retired: {r['label']}", summary,
                           f"/doc/metric/{r['slug']}", f"{r['metric']}#retired"))
     releases: dict[tuple[str, str], list[dict[str, object]]] = {}
-    for r in select(store, "history-releases"):
+    for r in rows_per_build(store, "history-releases"):
         releases.setdefault((str(r["dataset"]), str(r["retrieved"])[:10]), []).append(r)
     for (dataset, on), rows in releases.items():
         title = str(rows[0].get("datasetTitle") or dataset.rsplit("/", 1)[-1])

@@ -9,6 +9,8 @@ Include the partial with `learn_from` set to the value of `for_metric(...)` or
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
@@ -18,6 +20,8 @@ from core.queries import iri, select
 from core.store import Store
 from core.uris import Uris, check_slug
 from web import get_store, settings
+from web.explorer_data import neighbours
+from web.per_build import per_build, rows_per_build
 
 bp = Blueprint("learn_from", __name__)
 
@@ -32,24 +36,58 @@ def _doc(uri: str) -> str:
     return "/" + doc[len(settings().base_uri):] if doc else uri
 
 
+@dataclass(frozen=True)
+class Findings:
+    """Every learn-from finding of the build, by metric and by (metric, council code)."""
+
+    by_metric: dict[str, list[dict[str, Any]]]
+    by_metric_code: dict[tuple[str, str], list[dict[str, Any]]]
+    methods: dict[str, str]  # metric URI -> its similarity method URI
+
+
+def findings(store: Store) -> Findings:
+    """The build's findings (681 on the real catalogue), read in one query once per build: a
+    council page looks its similar councils' findings up here instead of joining them per request."""
+    return per_build("learn-from-findings", store, lambda: _read_findings(store))
+
+
+def _read_findings(store: Store) -> Findings:
+    by_metric: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_metric_code: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    methods: dict[str, str] = {}
+    for r in rows_per_build(store, "learn-from-findings"):
+        metric = str(r["metric"])
+        by_metric[metric].append(r)
+        by_metric_code[(metric, str(r["code"]))].append(r)
+        if r.get("method"):
+            methods[metric] = str(r["method"])
+    return Findings(dict(by_metric), dict(by_metric_code), methods)
+
+
 def for_metric(store: Store, metric_uri: str, caveats: list[str] | None = None) -> dict[str, Any]:
     """Partial data for a metric page: councils that do better than their similar councils."""
-    rows = select(store, "learn-from-metric", metric=iri(metric_uri))
-    for r in rows:
-        r["href"] = _doc(r["authority"])
-        r["label"] = r["authorityLabel"]
+    rows = [{**r, "href": _doc(str(r["authority"])), "label": r["authorityLabel"]}
+            for r in findings(store).by_metric.get(metric_uri, [])]
     return {"mode": "metric", "groups": _grouped(rows), "caveats": caveats or [], "caveat": CAVEAT,
             "threshold": THRESHOLD, "min_peers": MIN_PEERS}
 
 
 def for_authority(store: Store, authority_uri: str, metric_uri: str | None = None) -> dict[str, Any]:
-    """Partial data for a council page: councils like it that do better, per metric (or one metric)."""
-    rows = select(store, "learn-from-authority", authority=iri(authority_uri))
-    if metric_uri:
-        rows = [r for r in rows if r["metric"] == metric_uri]
-    for r in rows:
-        r["href"] = _doc(r["peer"])
-        r["label"] = r["peerLabel"]
+    """Partial data for a council page: councils like it that do better, per metric (or one metric).
+
+    A council's similar authorities depend on the metric's similarity method, so each metric's
+    findings are looked up among the council's neighbours under that method."""
+    found = findings(store)
+    near = neighbours(store, authority_uri)
+    rows = []
+    for metric, method in found.methods.items():
+        if metric_uri and metric != metric_uri:
+            continue
+        for code, _ in near.get(method, []):
+            for r in found.by_metric_code.get((metric, code), []):
+                rows.append({**r, "authority": authority_uri, "peer": r["authority"], "peerCode": r["code"],
+                             "peerLabel": r["authorityLabel"], "href": _doc(str(r["authority"])),
+                             "label": r["authorityLabel"]})
     return {"mode": "authority", "groups": _grouped(rows), "caveats": [], "caveat": CAVEAT,
             "threshold": THRESHOLD, "min_peers": MIN_PEERS}
 
@@ -88,9 +126,3 @@ def learn_from(metric: str):
     return render_template("learn_from.html", title=f"Whom to learn from: {head['label']}", metric=head,
                            metric_href=_doc(metric_uri), learn_from=data,
                            json_href=f"/learn-from/{metric}.json")
-
-
-@bp.app_template_global()
-def learn_from_for_authority(code: str) -> dict[str, Any]:
-    """For the council page: councils like it that do better (web/templates/partials/learn_from.html)."""
-    return for_authority(get_store(), Uris(settings().base_uri).authority(check_slug(code, "authority code")))

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from core.queries import select
 from core.store import Store
 
 T = TypeVar("T")
@@ -33,3 +34,25 @@ def per_build(name: str, store: Store, compute: Callable[[], T], *extra: Hashabl
     with _LOCK:
         _VALUES[name] = (key, value)
     return value
+
+
+def rows_per_build(store: Store, name: str) -> list[dict[str, object]]:
+    """The rows of the named query (sparql/queries/{name}.rq, nothing bound), read once per build.
+
+    For the small lists pages filter or look up in (councils, regions, versions, memberships): one
+    store round trip per build instead of one per request. Callers must not change the rows.
+    """
+    return per_build("rows:" + name, store, lambda: select(store, name))
+
+
+def grouped_per_build(store: Store, name: str, key: str) -> dict[str, list[dict[str, object]]]:
+    """The rows of the named query (nothing bound) grouped by the value of `key`, once per build:
+    a page looks up its resource's rows (a council's memberships, say) without a round trip.
+    Within a group the rows keep the query's order."""
+    def group() -> dict[str, list[dict[str, object]]]:
+        out: dict[str, list[dict[str, object]]] = {}
+        for row in rows_per_build(store, name):
+            out.setdefault(str(row.get(key, "")), []).append(row)
+        return out
+
+    return per_build("grouped:" + name + ":" + key, store, group)
