@@ -42,6 +42,8 @@ from catalogue.datasets import (
     load_dataset_records,
     load_metric_records,
 )
+from catalogue.framework_graph import catalogue_entries as framework_entries
+from catalogue.frameworks import load_frameworks
 from catalogue.sdl import add_document, add_licence, add_organisation, org_slug
 from core import periods
 from core.problems import Problem, SourceError, display_name
@@ -475,6 +477,7 @@ def dcat_step(ctx: BuildContext) -> list[GraphOutput]:
             ctx.log(f"      note: metric {m.slug} names unknown source dataset(s) {', '.join(missing)}")
     qb = {m.slug: metric_dataset_uri(reader, ctx.uris.metric(m.slug)) for m in metrics if m.published}
     g = catalogue_graph(ctx.uris, records, metrics, settings.sources_dir, qb)
+    g += framework_entries(ctx.uris, URIRef(ctx.uris.catalogue()), load_frameworks(settings.records_dir))
     sources = [r.path for r in records] + [m.path for m in metrics]
     ctx.log(f"      {len(records)} source datasets, {sum(m.published for m in metrics)} metric datasets")
     return [GraphOutput(ctx.graph("catalogue"), g, sources=sources, label="DCAT catalogue")]

@@ -38,7 +38,8 @@ from ingest.observations import ENGLAND_GSS, period_sort_key
 
 SCHEMA_FILE = "metric.schema.json"
 METRICS_DIR = "metrics"
-ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml", "finance/origins.yaml")
+ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml", "finance/origins.yaml",
+                "lof/origins.yaml")
 
 # DCAT 3 (rdflib's closed DCAT namespace predates dcat:version).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -352,7 +353,8 @@ def provenance_graph(files: list[Path], sources_dir: Path, uris: Uris) -> Graph:
         if not info:
             continue
         g.add((entity, PROV.hadPrimarySource, URIRef(info["origin"])))
-        g.add((entity, LACAT.originCommit, Literal(info["commit"])))
+        if info.get("commit"):  # page text has no commit: only files from a repository do
+            g.add((entity, LACAT.originCommit, Literal(info["commit"])))
         g.add((entity, LACAT.retrieved, Literal(info["retrieved"], datatype=XSD.date)))
         g.add((entity, DCTERMS.rights, Literal(info["licence"], lang="en")))
         if info.get("licence_uri"):

@@ -11,6 +11,7 @@ from catalogue.comparison import comparison_step
 from catalogue.cube_check import cube_check
 from catalogue.dcat import dcat_step
 from catalogue.flags import flags_step
+from catalogue.framework_graph import frameworks_step
 from catalogue.learn_from import learn_from_step
 from catalogue.lifecycle import history_step
 from catalogue.metrics import metrics_step
@@ -29,6 +30,8 @@ STEPS: list[Step] = [
     metrics_step,
     # The published versions of the metric definitions and the version each cube is published under.
     history_step,
+    # Outcome frameworks link their metrics to the metrics loaded above.
+    frameworks_step,
     comparison_step,
     similar_step,
     # Early-warning flags read the observations, comparisons and similar authorities above; they go

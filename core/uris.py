@@ -26,6 +26,8 @@ YEAR = Namespace("http://reference.data.gov.uk/id/year/")
 DAY = Namespace("http://reference.data.gov.uk/id/day/")
 INTERVAL = Namespace("http://reference.data.gov.uk/id/gregorian-interval/")
 OGL = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+# LG Inform / esd metric types, the identifiers a framework metric is matched to where a source gives one.
+ESD_METRIC_TYPE = Namespace("http://id.esd.org.uk/metricType/")
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 
 # The project's own vocabulary: a stable namespace independent of where the site is served,
@@ -160,6 +162,20 @@ class Uris:
 
     def learn_from(self, kind: str, metric: str, code: str, period: str) -> str:
         return self._id("learn-from", kind, metric, code, period)
+
+    # Outcome frameworks (catalogue/framework_graph.py): a framework is a series of editions; outcomes
+    # and metrics are minted within their edition, since an edition may reword or renumber them.
+    def framework(self, slug: str) -> str:
+        return self._id("framework", slug)
+
+    def framework_edition(self, slug: str) -> str:
+        return self._id("framework-edition", slug)
+
+    def framework_outcome(self, edition: str, number: int) -> str:
+        return self._id("framework-edition", edition, "outcome", str(number))
+
+    def framework_metric(self, edition: str, key: str) -> str:
+        return self._id("framework-edition", edition, "metric", key)
 
     def graph(self, kind: str, slug: str | None = None) -> str:
         tail = kind if slug is None else f"{kind}/{slug}"
