@@ -15,6 +15,7 @@ from catalogue.framework_graph import frameworks_step
 from catalogue.learn_from import learn_from_step
 from catalogue.lifecycle import history_step
 from catalogue.metrics import metrics_step
+from catalogue.ons_neighbours import ons_neighbours_step
 from catalogue.ontology_step import ontology_step
 from catalogue.reports import reports_check
 from catalogue.sdl import sdl_step
@@ -34,6 +35,8 @@ STEPS: list[Step] = [
     frameworks_step,
     comparison_step,
     similar_step,
+    # ONS's official nearest neighbours beside the catalogue's own, and how far the two agree.
+    ons_neighbours_step,
     # Early-warning flags read the observations, comparisons and similar authorities above; they go
     # to the restricted store (and to the public catalogue only if LACAT_FLAGS_PUBLIC allows).
     flags_step,

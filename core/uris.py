@@ -149,6 +149,10 @@ class Uris:
     def neighbour(self, method: str, code: str, rank: int) -> str:
         return self._id("neighbour", method, code, str(rank))
 
+    def similarity_agreement(self, own_method: str) -> str:
+        """How far the catalogue's own similar councils of a tier agree with ONS's (catalogue/ons_neighbours.py)."""
+        return self._id("similarity-agreement", own_method)
+
     # Early-warning rules and flags (catalogue/rules.py, catalogue/flags.py) and whom to learn from
     # (catalogue/learn_from.py).
     def rule(self, slug: str) -> str:

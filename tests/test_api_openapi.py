@@ -14,6 +14,7 @@ EXAMPLES = {
     "/combined-authorities.{fmt}": "/combined-authorities.{fmt}?metric=defra-household-recycling-rate",
     "/authorities.{fmt}": "/authorities.{fmt}?type=MD",
     "/search.{fmt}": "/search.{fmt}?q=manchester",
+    "/similar-authorities.{fmt}": "/similar-authorities.{fmt}",
 }
 
 

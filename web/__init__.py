@@ -80,6 +80,7 @@ def _register_optional(app: Flask) -> None:
         "web.analyst",
         "web.learn_from",
         "web.geography_pages",
+        "web.similar_pages",
     ):
         try:
             mod = importlib.import_module(module)

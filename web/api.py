@@ -81,9 +81,13 @@ def _params(*names: str) -> list[dict]:
                    "schema": {"type": "string"}},
         "sort": {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["name", "value", "band"]}},
         "order": {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
-        "with": {"name": "with", "in": "query", "description": "Councils to compare with instead of the similar "
-                 "authorities (repeatable, up to 20).", "schema": {"type": "array", "items": {"type": "string"}},
-                 "style": "form", "explode": True},
+        "with": {"name": "with", "in": "query", "description": "Councils to compare with (repeatable, up to 20); "
+                 "used with group=custom, which it implies when group is absent. A code that is not a council, "
+                 "or a council the metric does not cover, is answered with 400 naming it.",
+                 "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
+        "group": {"name": "group", "in": "query", "description": "Comparison group: similar (the catalogue's own "
+                  "similar councils, the default), ons (ONS statistical nearest neighbours) or custom (the "
+                  "councils named by `with`).", "schema": {"type": "string", "enum": ["similar", "ons", "custom"]}},
         "metric": {"name": "metric", "in": "query", "description": "Metric identifier.",
                    "schema": {"type": "string"}},
         "q": {"name": "q", "in": "query", "description": "Words to find in names.", "schema": {"type": "string",
@@ -147,9 +151,17 @@ def openapi() -> dict:
                 _params("slug", "fmt", "period", "sort", "order")),
             "/compare/{slug}/{code}.{fmt}": _table(
                 "One council against its similar authorities over time",
-                "The council and its similar authorities (or the councils named by `with`), every period.",
+                "The council and its similar authorities, its ONS nearest neighbours (`group=ons`) or the councils "
+                "named by `with`, every period.",
                 {"code": S, "council": S, "focus": B, "period": S, "value": N, "unit": S, "band": SN, "observation": S},
-                _params("slug", "code", "fmt", "with")),
+                _params("slug", "code", "fmt", "group", "with")),
+            "/similar-authorities.{fmt}": _table(
+                "How far the catalogue's similar councils agree with ONS's nearest neighbours",
+                "Per tier, over the councils both methods list: the mean number and share of their 15 similar "
+                "councils that both name, and the fewest and most, computed at build time.",
+                {"tier": S, "own_method": S, "ons_method": S, "councils_compared": I_, "neighbours": I_,
+                 "mean_shared_neighbours": N, "mean_overlap": N, "fewest_shared": I_, "most_shared": I_,
+                 "agreement": S}, _params("fmt")),
             "/combined-authorities.{fmt}": _table(
                 "Combined authorities compared through their members",
                 "Median and range of constituent members' values, only where every member has one.",

@@ -12,16 +12,15 @@ from __future__ import annotations
 import statistics
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from web import charts, get_store
+from web.compare_groups import GROUP_NAMES, BadPick, resolve
 from web.explorer_data import Authority, Metric, medians, neighbours, observations, operating, rank_text
 from web.per_build import grouped_per_build
 from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("compare", __name__)
-
-MAX_WITH = 20
 
 
 def _cat():
@@ -36,14 +35,6 @@ def _group_labels() -> dict[str, str]:
     return GROUP_LABELS
 
 
-def similar_codes(m: Metric, a: Authority) -> list[str]:
-    """The authority's similar authorities under the metric's similarity method, nearest first."""
-    if not m.method:
-        return []
-    found = neighbours(get_store(), a.uri)
-    return [code for code, _ in found.get(m.method, [])]
-
-
 def _periods_for(m: Metric, a: Authority) -> list[str]:
     return [p for p in m.periods if operating(a, p)]
 
@@ -53,6 +44,7 @@ def _periods_for(m: Metric, a: Authority) -> list[str]:
 
 
 def compare_data(slug: str, code: str) -> dict[str, object]:
+    """The figures of a compare page; raises BadPick for a group or council that cannot be used."""
     from web.metrics_pages import CODE, metric_or_404
 
     c = _cat()
@@ -60,11 +52,12 @@ def compare_data(slug: str, code: str) -> dict[str, object]:
     a = c.authorities.get(code) if CODE.match(code) else None
     if a is None or not m.applies_to(a.type_code):
         abort(404)
-    chosen_with = [w for w in request.args.getlist("with") if CODE.match(w) and w in c.authorities and w != code]
-    chosen_with = [w for w in dict.fromkeys(chosen_with) if m.applies_to(c.authorities[w].type_code)][:MAX_WITH]
-    similar = similar_codes(m, a)
-    others = chosen_with or similar
-    members = [a] + [c.authorities[o] for o in others if o in c.authorities]
+    lists = {method: [x for x, _ in items] for method, items in neighbours(get_store(), a.uri).items()}
+    pick = resolve(request.args.get("group"), request.args.getlist("with"), m, a, c.authorities, lists,
+                   c.uris.similarity_method)
+    chosen_with = pick.codes if pick.group == "custom" else []
+    similar = pick.own
+    members = [a] + [c.authorities[o] for o in pick.codes if o in c.authorities]
     store = get_store()
     uris = {(x.code, p): c.obs_uri(m, x.code, p) for x in members for p in m.periods}
     found = observations(store, uris.values())
@@ -91,19 +84,19 @@ def compare_data(slug: str, code: str) -> dict[str, object]:
     for p in periods:
         if p in med_by_period:
             points.append({"series": median_name, "period": p, "value": med_by_period[p]})
-    summary = _compare_summary(m, a, members, found, uris, latest, med_by_period, bool(chosen_with))
-    return {"m": m, "a": a, "members": members, "periods": periods, "table": table, "latest": latest,
+    summary = _compare_summary(m, a, members, found, uris, latest, med_by_period, pick.group)
+    return {"m": m, "a": a, "members": members, "periods": periods, "table": table, "latest": latest, "pick": pick,
             "med_by_period": med_by_period, "median_name": median_name, "summary": summary,
             "chosen_with": chosen_with, "similar": similar, "points": points, "found": found, "uris": uris}
 
 
-def _compare_summary(m, a, members, found, uris, latest, med_by_period, chosen) -> str:
+def _compare_summary(m, a, members, found, uris, latest, med_by_period, group: str) -> str:
     if latest is None:
         return f"{a.label} has no value for this metric."
     mine = found[uris[(a.code, latest)]].value
     others = [found[uris[(x.code, latest)]].value for x in members[1:]
               if found.get(uris[(x.code, latest)]) is not None and found[uris[(x.code, latest)]].value is not None]
-    who = "the chosen councils" if chosen else "its similar authorities"
+    who = {"custom": "the chosen councils", "ons": "its ONS nearest neighbours"}.get(group, "its similar authorities")
     parts = [f"{a.label}: {m.format(mine)} in {latest}."]
     if others:
         parts.append(f"The median of {who} is {m.format(statistics.median(others))}; {a.label} is "
@@ -113,9 +106,20 @@ def _compare_summary(m, a, members, found, uris, latest, med_by_period, chosen) 
     return " ".join(parts)
 
 
+def _bad_pick(exc: BadPick, fmt: str = "html") -> tuple[Response | str, int]:
+    if fmt == "json":
+        return jsonify({"error": str(exc)}), 400
+    if fmt == "csv":
+        return Response(f"{exc}\n", mimetype="text/plain"), 400
+    return render_template("error.html", title="This comparison cannot be made", message=str(exc)), 400
+
+
 @bp.route("/compare/<slug>/<code>")
 def compare(slug: str, code: str):
-    d = compare_data(slug, code)
+    try:
+        d = compare_data(slug, code)
+    except BadPick as exc:
+        return _bad_pick(exc)
     m: Metric = d["m"]  # type: ignore[assignment]
     a: Authority = d["a"]  # type: ignore[assignment]
     spec = charts.series(d["points"], d["periods"], m.unit_text, a.label, d["summary"])  # type: ignore[arg-type]
@@ -127,7 +131,7 @@ def compare(slug: str, code: str):
                        and x.code != a.code), key=lambda x: x.label)
     return render_template(
         "compare.html", title=f"{m.label}: {a.label} compared", spec=charts.to_attribute(spec), texts=texts,
-        pickable=pickable, **d,
+        pickable=pickable, group_names=GROUP_NAMES, **d,
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": a.label, "href": f"/doc/authority/{a.code}"},
                      {"text": m.label, "href": f"/doc/metric/{m.slug}?council={a.code}"}, {"text": "Compare"}])
 
@@ -139,7 +143,10 @@ COMPARE_COLUMNS = ["code", "council", "focus", "period", "value", "unit", "band"
 def compare_twin(slug: str, code: str, fmt: str):
     if fmt not in ("json", "csv"):
         abort(404)
-    d = compare_data(slug, code)
+    try:
+        d = compare_data(slug, code)
+    except BadPick as exc:
+        return _bad_pick(exc, fmt)
     m: Metric = d["m"]  # type: ignore[assignment]
     rows = []
     for x in d["members"]:  # type: ignore[attr-defined]

@@ -471,19 +471,23 @@ def area_view(rest: str):
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": label}])
 
 
+NEIGHBOUR_METHODS = ("upper-tier", "lower-tier", "ons-upper-tier", "ons-lower-tier")
+
+
 @html_view("similarity-method")
 def similarity_method_view(rest: str):
-    """The similar-authority methods are explained on the about page; their RDF is the data."""
-    if rest not in ("upper-tier", "lower-tier"):
+    """The catalogue's own methods are explained on the about page and ONS's on the similar-authorities
+    page; their RDF is the data."""
+    if rest not in NEIGHBOUR_METHODS:
         abort(404)
-    return redirect("/about#similar", code=303)
+    return redirect("/similar-authorities#ons" if rest.startswith("ons-") else "/about#similar", code=303)
 
 
 @html_view("neighbour")
 def neighbour_view(rest: str):
     """A neighbour record ({method}/{code}/{rank}) is shown on its council's page."""
     parts = rest.split("/")
-    if len(parts) != 3 or parts[0] not in ("upper-tier", "lower-tier") or not CODE.match(parts[1]) \
+    if len(parts) != 3 or parts[0] not in NEIGHBOUR_METHODS or not CODE.match(parts[1]) \
             or not parts[2].isdigit():
         abort(404)
     return redirect(f"/doc/authority/{parts[1]}#metrics", code=303)

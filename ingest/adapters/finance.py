@@ -39,6 +39,7 @@ from core.problems import Problem, SourceError, display_name
 from core.yaml_text import load_yaml
 from ingest.geography import GEOGRAPHY, MYSOCIETY, Authority, Register
 from ingest.observations import TIDY_COLUMNS, period_bounds, resolve
+from ingest.workbooks import sheet_rows
 
 ADAPTER = "mhclg_finance"
 FOLDER = "finance"
@@ -141,32 +142,6 @@ def _norm(value: Any) -> str:
     return " ".join(str(value).split()).lower() if value is not None else ""
 
 
-def _sheet_rows(path: Path, sheets: list[str]) -> dict[str, list[tuple[Any, ...]]]:
-    """Cell values of the named sheets, row by row (index 0 = spreadsheet row 1).
-
-    Read with calamine (Rust): the same sheets take seconds with openpyxl and minutes (ODS) with
-    odfpy, and the whole build reads them every time.
-    """
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as exc:
-        raise SourceError.one(path, f"cannot read the workbook: {exc}") from None
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    try:
-        for name in sheets:
-            if name not in book.sheet_names:
-                raise SourceError.one(path, f"sheet {name!r} is missing", field=name)
-            # skip_empty_area=False keeps leading empty rows and columns, so index + 1 is the
-            # row number a spreadsheet shows.
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            out[name] = [tuple(None if v == "" else v for v in r) for r in rows]
-    finally:
-        book.close()
-    return out
-
-
 def _header_row(path: Path, sheet: str, rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]]:
     """Index of the header row and the columns of the key cells (ecode, ons, name, class)."""
     for i, row in enumerate(rows[:15]):
@@ -229,7 +204,7 @@ def read_extract(path: Path, workbook: Workbook) -> pd.DataFrame:
     if not path.is_file():
         raise SourceError.one(path, "source file is missing")
     sheets = sorted({f.sheet for f in workbook.fields})
-    rows_by_sheet = _sheet_rows(path, sheets)
+    rows_by_sheet = sheet_rows(path, sheets)
     out: list[dict[str, Any]] = []
     for sheet in sheets:
         rows = rows_by_sheet[sheet]
