@@ -7,12 +7,10 @@ Nothing becomes live until every step and every validation has passed.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,51 +18,13 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
+from catalogue.pipeline import CHECKS, STEPS
+from catalogue.step import BuildContext, BuildFailed, Check, GraphOutput, Step, sha256_file
 from catalogue.triples import TripleBuffer
 from core.problems import SourceError, display_name
 from core.settings import Settings
-from core.store import EmbeddedStore, StoreWriter
+from core.store import StoreWriter
 from core.uris import LACAT, Uris
-
-
-@dataclass
-class GraphOutput:
-    """One named graph produced by a step, with the source files it was derived from."""
-
-    name: str  # graph URI
-    # An rdflib Graph, or for bulk data a list of pyoxigraph triples: building those skips rdflib's
-    # indexing and serialises in Rust, several times faster for the observation graphs.
-    graph: Graph | list[ox.Triple] | TripleBuffer
-    sources: list[Path] = field(default_factory=list)
-    label: str = ""
-    # Large observation graphs are checked by the Data Cube integrity constraints (SPARQL) instead
-    # of SHACL, which would be slow on them.
-    shacl: bool = True
-
-
-@dataclass
-class BuildContext:
-    settings: Settings
-    uris: Uris
-    writer: StoreWriter | None = None
-    outputs: list[GraphOutput] = field(default_factory=list)
-    log: Callable[[str], None] = print
-    started: str = ""
-
-    def reader(self) -> EmbeddedStore:
-        """What earlier steps have loaded so far."""
-        assert self.writer is not None
-        return self.writer.reader()
-
-    def graph(self, kind: str, slug: str | None = None) -> str:
-        return self.uris.graph(kind, slug)
-
-    def combined(self, *names: str) -> Graph:
-        g = Graph()
-        for out in self.outputs:
-            if (not names or out.name in names) and isinstance(out.graph, Graph):
-                g += out.graph
-        return g
 
 
 def serialise_output(out: GraphOutput) -> bytes:
@@ -75,25 +35,9 @@ def serialise_output(out: GraphOutput) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-Step = Callable[[BuildContext], list[GraphOutput]]
-Check = Callable[[BuildContext], list[str]]
-
-
-class BuildFailed(Exception):
-    pass
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _provenance(ctx: BuildContext, build_id: str) -> GraphOutput:
     g = Graph()
-    activity = URIRef(ctx.uris.base + "id/build/" + build_id)
+    activity = URIRef(ctx.uris.build(build_id))
     g.add((activity, RDF.type, PROV.Activity))
     g.add((activity, RDF.type, LACAT.Build))
     g.add((activity, LACAT.buildId, Literal(build_id)))
@@ -105,7 +49,7 @@ def _provenance(ctx: BuildContext, build_id: str) -> GraphOutput:
         graph_uri = URIRef(out.name)
         g.add((graph_uri, PROV.wasGeneratedBy, activity))
         for src in out.sources:
-            entity = URIRef(ctx.uris.base + "id/source-file/" + display_name(src).replace("/", "--"))
+            entity = URIRef(ctx.uris.source_file(src))
             g.add((graph_uri, PROV.wasDerivedFrom, entity))
             if src in seen:
                 continue
@@ -130,8 +74,6 @@ def run_build(
 
     `before_publish` runs on the new store after every check has passed; if it raises, the build
     stops and nothing is published (`lacat build` uses it to make the data packages)."""
-    from catalogue.pipeline import CHECKS, STEPS
-
     steps = STEPS if steps is None else steps
     checks = CHECKS if checks is None else checks
     now = datetime.now(UTC)

@@ -24,9 +24,10 @@ from openpyxl import load_workbook
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from catalogue.build import BuildContext, GraphOutput
+from catalogue.step import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
 from core.problems import SourceError
+from core.queries import PREFIX_BLOCK
 from core.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
 
 TEMPLATE = Path("oflog") / "oflog_asc_dynamic_template.xlsx"
@@ -177,9 +178,6 @@ def _notation(uri: str) -> str:
 
 
 def comparison_step(ctx: BuildContext) -> list[GraphOutput]:
-    from catalogue.metrics import load_records
-    from core.queries import PREFIX_BLOCK
-
     reader = ctx.reader()
     bands = read_bands(ctx.settings.sources_dir)
     rows = [{
@@ -188,7 +186,7 @@ def comparison_step(ctx: BuildContext) -> list[GraphOutput]:
         "periodKey": r["periodKey"].value, "value": r["value"].value,
     } for r in reader.select(PREFIX_BLOCK + OBSERVATIONS_QUERY)]
     # The record's own order of groups decides where an authority in several groups is compared.
-    groups = {ctx.uris.metric(r.slug): r.groups for r in load_records(ctx.settings.records_dir)}
+    groups = {ctx.uris.metric(r.slug): r.groups for r in ctx.metric_records}
     g = comparison_graph(rows, groups, bands, ctx.uris)
     ctx.log(f"      {len(rows):,} observations compared")
     return [GraphOutput(ctx.graph("comparison"), g, sources=[ctx.settings.sources_dir / TEMPLATE],

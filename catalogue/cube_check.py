@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from catalogue.build import BuildContext
+from catalogue.step import BuildContext
 from core.queries import PREFIX_BLOCK, QUERY_DIR
 
 IC_DIR = QUERY_DIR / "qb-ic"

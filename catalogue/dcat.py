@@ -29,7 +29,6 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
-from catalogue.build import BuildContext, GraphOutput, sha256_file
 from catalogue.datasets import (
     AREAS,
     EU_FREQUENCY,
@@ -45,6 +44,7 @@ from catalogue.datasets import (
 from catalogue.framework_graph import catalogue_entries as framework_entries
 from catalogue.frameworks import load_frameworks
 from catalogue.sdl import add_document, add_licence, add_organisation, org_slug
+from catalogue.step import BuildContext, GraphOutput, sha256_file
 from core import periods
 from core.problems import Problem, SourceError, display_name
 from core.store import EmbeddedStore

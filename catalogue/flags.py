@@ -31,7 +31,6 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from catalogue.build import BuildContext, GraphOutput
 from catalogue.rules import (
     EVALUATED,
     METHODS,
@@ -44,6 +43,7 @@ from catalogue.rules import (
     load_rules,
     rules_graph,
 )
+from catalogue.step import BuildContext, GraphOutput
 from core.queries import iri, select
 from core.settings import Settings
 from core.store import EmbeddedStore, Store, StoreInfo
@@ -237,10 +237,8 @@ def _prune(settings: Settings, keep: str) -> None:
 def flags_step(ctx: BuildContext) -> list[GraphOutput]:
     """Evaluate the early-warning rules; flags go to the restricted store (and to the public
     catalogue only when LACAT_FLAGS_PUBLIC allows, for published rules)."""
-    from catalogue.metrics import load_records
-
     settings = ctx.settings
-    metric_slugs = {r.slug for r in load_records(settings.records_dir)}
+    metric_slugs = {r.slug for r in ctx.metric_records}
     rules = load_rules(settings.records_dir, metric_slugs)
     findings = evaluate(ctx.reader(), rules, ctx.uris)
     for rule in rules:

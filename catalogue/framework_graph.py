@@ -23,12 +23,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
-from catalogue.build import BuildContext, GraphOutput
 from catalogue.datasets import load_metric_records
 from catalogue.frameworks import UNKNOWN, Edition, FrameworkMetric, load_frameworks, mapping_notes
-from catalogue.metrics import concept, provenance_graph, source_file_uri
+from catalogue.metrics import provenance_graph
 from catalogue.sdl import add_document, add_licence, add_organisation
-from core.uris import ESD_METRIC_TYPE, LACAT, OGL, Uris
+from catalogue.step import BuildContext, GraphOutput
+from core.uris import ESD_METRIC_TYPE, LACAT, OGL, Uris, concept, source_file_uri
 
 GRAPH = "frameworks"
 # DCAT 3 (rdflib's closed DCAT namespace predates dcat:version and dcat:DatasetSeries).

@@ -23,9 +23,9 @@ from statistics import median
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from catalogue.build import BuildContext, GraphOutput
 from catalogue.flags import metric_data
 from catalogue.rules import MetricData, _fmt
+from catalogue.step import BuildContext, GraphOutput
 from core.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
 
 THRESHOLD = Decimal("1.5")
@@ -127,9 +127,7 @@ def learn_from_graph(per_metric: dict[str, list[dict[str, object]]], uris: Uris)
 
 def learn_from_step(ctx: BuildContext) -> list[GraphOutput]:
     """graph/learn-from, public: computed from the observations and similar authorities."""
-    from catalogue.metrics import load_records
-
-    records = load_records(ctx.settings.records_dir)
+    records = ctx.metric_records
     reader = ctx.reader()
     peers_cache: dict[str, dict[str, list[str]]] = {}
     per_metric: dict[str, list[dict[str, object]]] = {}

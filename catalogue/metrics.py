@@ -16,100 +16,44 @@ because the Data Cube integrity constraint IC-14 requires every observation to c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from catalogue.build import BuildContext, GraphOutput
+from catalogue.lifecycle import public_metrics
+from catalogue.metric_records import SCHEMA_FILE, MetricRecord, source_files
+from catalogue.similar import method_for_metric
+from catalogue.step import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
-from core.problems import Problem, SourceError, display_name
-from core.uris import LACAT, LACAT_CONCEPT, OGL, QB, QUDT_UNIT, SDMX_ATTR, SDMX_DIM, Uris, period_uri
-from core.yaml_records import Record, line_of, read_records, schema_validator
+from core.uris import (
+    LACAT,
+    LACAT_CONCEPT,
+    OGL,
+    QB,
+    SDMX_ATTR,
+    SDMX_DIM,
+    Uris,
+    concept,
+    period_uri,
+    source_file_uri,
+    unit_uri,
+)
 from core.yaml_text import load_yaml
-from ingest.adapters import ADAPTERS, DERIVED
-from ingest.adapters.base import MetricSelection, excluded_summary, tidy, validate
-from ingest.geography import authority_type_concept, load_register
+from ingest.adapters.base import excluded_summary
+from ingest.geography import authority_type_concept
 from ingest.observations import ENGLAND_GSS, period_sort_key
 
-SCHEMA_FILE = "metric.schema.json"
-METRICS_DIR = "metrics"
 ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml", "finance/origins.yaml",
                 "lof/origins.yaml")
 
 # DCAT 3 (rdflib's closed DCAT namespace predates dcat:version).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
-UNIT_URIS: dict[str, str] = {
-    "percent": str(QUDT_UNIT["PERCENT"]),
-}
 
-
-def unit_uri(unit: str) -> URIRef:
-    return URIRef(UNIT_URIS.get(unit, f"{LACAT_CONCEPT}unit/{unit}"))
-
-
-def concept(scheme: str, notation: str) -> URIRef:
-    return URIRef(f"{LACAT_CONCEPT}{scheme}/{notation}")
-
-
-def source_file_uri(uris: Uris, path: Path) -> URIRef:
-    # The same URI catalogue.build._provenance gives each file of GraphOutput.sources, so the
-    # origin and licence added here describe the entity that carries the file's checksum.
-    return URIRef(uris.base + "id/source-file/" + display_name(path).replace("/", "--"))
-
-
-class MetricRecord(Record):
-    @property
-    def polarity(self) -> str:
-        return self.data["polarity"]
-
-    @property
-    def groups(self) -> list[str]:
-        return list(self.data["comparison_groups"])
-
-
-# --- Records -------------------------------------------------------------------------------------
-
-
-def load_records(records_dir: Path, sources_dir: Path | None = None) -> list[MetricRecord]:
-    """Every metric record, validated; raises SourceError naming file, line and field."""
-    validator = schema_validator(records_dir / SCHEMA_FILE)
-    good, problems = read_records(sorted((records_dir / METRICS_DIR).glob("*.yaml")), validator, "metric")
-    records: list[MetricRecord] = []
-    for path, data, node in good:
-        record = MetricRecord(path, data)
-        problems.extend(_record_rules(record, node, sources_dir))
-        records.append(record)
-    if problems:
-        raise SourceError(problems)
-    return records
-
-
-def _record_rules(record: MetricRecord, node: yaml.Node, sources_dir: Path | None) -> list[Problem]:
-    """Rules a JSON Schema cannot express."""
-    name = display_name(record.path)
-    data = record.data
-    out: list[Problem] = []
-    if record.slug != record.path.stem:
-        out.append(Problem(name, f"slug {record.slug!r} must equal the file name {record.path.stem!r}",
-                           line_of(node, ["slug"]), "slug", "slug-matches-file"))
-    versions = [c["version"] for c in data["changes"]]
-    if max(versions) != data["version"]:
-        out.append(Problem(name, f"version {data['version']} has no entry in changes (latest {max(versions)})",
-                           line_of(node, ["version"]), "version", "version-in-changes"))
-    if data["status"] == "published" and "approval" not in data and not data.get("publication_basis"):
-        out.append(Problem(name, "a published metric needs an approval or a publication_basis",
-                           line_of(node, ["status"]), "approval", "published-needs-basis"))
-    for i, src in enumerate(data["sources"]):
-        if sources_dir is not None and not (sources_dir / src["file"]).is_file():
-            out.append(Problem(name, f"source file {src['file']} is not in the sources folder",
-                               line_of(node, ["sources", i, "file"]), f"sources.{i}.file", "source-exists"))
-    return out
+# --- Origins of the source files ----------------------------------------------------------------
 
 
 def load_origins(sources_dir: Path) -> dict[str, dict[str, Any]]:
@@ -242,35 +186,6 @@ def _cube(g: Graph, record: MetricRecord, uris: Uris) -> None:
 # --- Observations --------------------------------------------------------------------------------
 
 
-@dataclass
-class SourceFile:
-    """One source file and the records that select metrics from it."""
-
-    rel: str
-    dataset: str
-    adapter: str
-    records: list[MetricRecord] = field(default_factory=list)
-    selects: dict[str, MetricRecord] = field(default_factory=dict)
-
-
-def source_files(records: list[MetricRecord]) -> list[SourceFile]:
-    files: dict[str, SourceFile] = {}
-    for record in records:
-        for src in record.data["sources"]:
-            sf = files.setdefault(src["file"], SourceFile(src["file"], src["dataset"], src["adapter"]))
-            sf.records.append(record)
-            sf.selects[src["select"]] = record
-    return list(files.values())
-
-
-def selection(sf: SourceFile) -> MetricSelection:
-    sel = MetricSelection()
-    for value, record in sf.selects.items():
-        d = record.data
-        sel.by_select[value] = (record.slug, d["unit"], tuple(d["tiers"]), bool(d.get("includes_england")))
-    return sel
-
-
 def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], uris: Uris,
                        g: Graph | TripleBuffer | None = None) -> Graph | TripleBuffer:
     """The loaded rows of a tidy frame as observations (added to `g` if given)."""
@@ -324,23 +239,6 @@ def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], ur
     return g
 
 
-def check_periods(sf: SourceFile, frame: pd.DataFrame) -> list[Problem]:
-    """The periods a record lists must be exactly the periods its source has rows for."""
-    problems = []
-    loaded = frame[frame["excluded"].isna()]
-    for record in sf.records:
-        found = set(loaded.loc[loaded["metric"] == record.slug, "period"])
-        listed = set(record.data["periods"])
-        if found != listed:
-            extra = sorted(found - listed, key=period_sort_key)
-            absent = sorted(listed - found, key=period_sort_key)
-            detail = "; ".join(x for x in (f"in the data but not listed: {', '.join(extra)}" if extra else "",
-                                            f"listed but not in the data: {', '.join(absent)}" if absent else "") if x)
-            problems.append(Problem(display_name(record.path), f"periods differ from {sf.rel}: {detail}", None,
-                                    "periods", "periods-match-data"))
-    return problems
-
-
 def provenance_graph(files: list[Path], sources_dir: Path, uris: Uris) -> Graph:
     """Origin, licence and retrieval date of each source file, on the entity the build records."""
     g = Graph()
@@ -366,48 +264,12 @@ def provenance_graph(files: list[Path], sources_dir: Path, uris: Uris) -> Graph:
     return g
 
 
-@dataclass
-class LoadedMetrics:
-    records: list[MetricRecord]
-    frames: dict[str, pd.DataFrame]  # source file (relative path) -> tidy frame
-
-
-def load_metrics(sources_dir: Path, records_dir: Path, register: Any) -> LoadedMetrics:
-    """Validate every record and source file, then tidy each file. Raises SourceError."""
-    records = load_records(records_dir, sources_dir)
-    frames: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    for sf in source_files(records):
-        if sf.adapter in DERIVED:
-            continue  # derived from several files at once, below
-        path = sources_dir / sf.rel
-        layout = ADAPTERS[sf.adapter]
-        sel = selection(sf)
-        validate(path, layout, register, sel)
-        frame = tidy(path, layout, register, sel)
-        problems.extend(check_periods(sf, frame))
-        frames[sf.rel] = frame
-    for name, derive in DERIVED.items():
-        chosen = [r for r in records if any(s["adapter"] == name for s in r.data["sources"])]
-        if chosen:
-            frames.update(derive(sources_dir, chosen, register))
-    if problems:
-        raise SourceError(problems)
-    return LoadedMetrics(records, frames)
-
-
 def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
     """graph/metrics (definitions, cubes, structures) and graph/dataset/{slug} (observations)."""
-    from catalogue.similar import method_for_metric
-
     settings = ctx.settings
-    register = load_register(settings.sources_dir)
-    loaded = load_metrics(settings.sources_dir, settings.records_dir, register)
     # Only metrics that have been published reach the public catalogue (catalogue/lifecycle.py):
-    # drafts, proposals and approved metrics are validated above but load nothing.
-    from catalogue.lifecycle import public_metrics
-
-    loaded = public_metrics(loaded)
+    # drafts, proposals and approved metrics are validated (ctx.metric_sources) but load nothing.
+    loaded = public_metrics(ctx.metric_sources)
     by_slug = {r.slug: r for r in loaded.records}
     outputs: list[GraphOutput] = []
     counts: dict[str, tuple[int, int]] = {}

@@ -26,12 +26,12 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from catalogue.build import BuildContext, GraphOutput
 from catalogue.similar import METHODS, NEIGHBOURS
+from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
 from core.queries import iri, select
 from core.uris import LACAT, LACAT_CONCEPT, Uris
-from ingest.geography import Register, authority_type_concept, load_register
+from ingest.geography import Register, authority_type_concept
 from ingest.workbooks import sheet_rows
 
 SOURCE = Path("geography") / "ons_nearest_neighbours" / "localauthoritynearestneighboursengland.xlsx"
@@ -246,7 +246,7 @@ def own_lists(ctx: BuildContext, method: str) -> dict[str, list[str]]:
 
 def ons_neighbours_step(ctx: BuildContext) -> list[GraphOutput]:
     sources_dir = ctx.settings.sources_dir
-    results = read_ons(sources_dir, load_register(sources_dir))
+    results = read_ons(sources_dir, ctx.register)
     agreements = []
     for res in results:
         ons = {code: [c for c, _ in items] for code, items in res.lists.items()}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from catalogue.build import BuildContext, GraphOutput
+from catalogue.step import BuildContext, GraphOutput
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 

@@ -6,14 +6,14 @@ Register a new source or record type by adding its step here; a step is a functi
 
 from __future__ import annotations
 
-from catalogue.build import Check, Step
 from catalogue.comparison import comparison_step
 from catalogue.cube_check import cube_check
 from catalogue.dcat import dcat_step
 from catalogue.flags import flags_step
 from catalogue.framework_graph import frameworks_step
+from catalogue.geography_step import geography_step
+from catalogue.history_step import history_step
 from catalogue.learn_from import learn_from_step
-from catalogue.lifecycle import history_step
 from catalogue.metrics import metrics_step
 from catalogue.ons_neighbours import ons_neighbours_step
 from catalogue.ontology_step import ontology_step
@@ -21,7 +21,7 @@ from catalogue.reports import reports_check
 from catalogue.sdl import sdl_step
 from catalogue.shacl_check import shacl_check
 from catalogue.similar import similar_step
-from ingest.geography import geography_step
+from catalogue.step import Check, Step
 
 STEPS: list[Step] = [
     ontology_step,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from catalogue.build import BuildContext
+from catalogue.step import BuildContext
 from core.queries import select
 from core.store import Store
 

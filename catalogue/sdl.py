@@ -22,9 +22,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
 
-from catalogue.build import BuildContext, GraphOutput
+from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
-from core.uris import LACAT, LACAT_CONCEPT, OGL, Uris
+from core.uris import LACAT, LACAT_CONCEPT, OGL, Uris, concept
 
 REF_RE = re.compile(r"^\d{3}-\d{2}$")
 YEAR_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -245,10 +245,6 @@ def load_sdl(sources_dir: Path, records_dir: Path) -> Sdl:
 
 # ---------------------------------------------------------------------------------------------
 # RDF
-
-
-def concept(scheme: str, notation: str) -> URIRef:
-    return URIRef(str(LACAT_CONCEPT) + f"{scheme}/{notation}")
 
 
 def add_licence(g: Graph, uri: str, label: str) -> URIRef:

@@ -6,8 +6,8 @@ from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from catalogue.build import BuildContext
 from catalogue.ontology_step import load_shapes
+from catalogue.step import BuildContext
 
 
 def shacl_check(ctx: BuildContext) -> list[str]:

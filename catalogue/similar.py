@@ -25,19 +25,16 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
-from catalogue.build import BuildContext, GraphOutput
+from catalogue.metric_records import MetricRecord
+from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
 from core.uris import LACAT, LACAT_CONCEPT, Uris
-from ingest.geography import Register, authority_type_concept, load_register
-
-if TYPE_CHECKING:
-    from catalogue.metrics import MetricRecord
+from ingest.geography import Register, authority_type_concept
 
 NEIGHBOURS = 15
 
@@ -260,8 +257,7 @@ def compute(sources_dir: Path, register: Register, on: date | None = None) -> li
 
 def similar_step(ctx: BuildContext) -> list[GraphOutput]:
     sources_dir = ctx.settings.sources_dir
-    register = load_register(sources_dir)
-    results = compute(sources_dir, register)
+    results = compute(sources_dir, ctx.register)
     for res in results:
         ctx.log(f"      {res.method}: {len(res.members)} authorities compared, {len(res.incomplete)} lacking inputs")
     files = [sources_dir / i.source for i in INPUTS]

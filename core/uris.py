@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import quote
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from core import periods
+from core.problems import display_name
 
 # Standard vocabularies not shipped by rdflib.
 QB = Namespace("http://purl.org/linked-data/cube#")
@@ -181,6 +183,14 @@ class Uris:
     def framework_metric(self, edition: str, key: str) -> str:
         return self._id("framework-edition", edition, "metric", key)
 
+    def build(self, build_id: str) -> str:
+        return self._id("build", build_id)
+
+    def source_file(self, path: Path) -> str:
+        """A bundled source file, named by its path under the sources folder. The build records its
+        checksum on this entity (catalogue.build) and the metrics step its origin and licence."""
+        return self.base + "id/source-file/" + display_name(path).replace("/", "--")
+
     def graph(self, kind: str, slug: str | None = None) -> str:
         tail = kind if slug is None else f"{kind}/{slug}"
         return self.base + "graph/" + tail
@@ -209,3 +219,22 @@ def period_uri(period: str) -> str:
         return str(DAY[p.key])
     years = p.end.year - p.start.year + (1 if p.kind == "calendar-years" else 0)
     return str(INTERVAL[f"{p.start.isoformat()}T00:00:00/P{years}Y"])
+
+
+# Units with a standard URI; any other unit is a lacat concept.
+UNIT_URIS: dict[str, str] = {
+    "percent": str(QUDT_UNIT["PERCENT"]),
+}
+
+
+def unit_uri(unit: str) -> URIRef:
+    return URIRef(UNIT_URIS.get(unit, f"{LACAT_CONCEPT}unit/{unit}"))
+
+
+def concept(scheme: str, notation: str) -> URIRef:
+    """A concept of one of the lacat schemes (ontology/concepts), e.g. polarity/higher-is-better."""
+    return URIRef(f"{LACAT_CONCEPT}{scheme}/{notation}")
+
+
+def source_file_uri(uris: Uris, path: Path) -> URIRef:
+    return URIRef(uris.source_file(path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from catalogue.build import BuildContext, BuildFailed
+from catalogue.step import BuildContext, BuildFailed
 from core.settings import Settings
 from datapackages.content import PackagingError
 from datapackages.publish import StagedPackages, stage_packages

@@ -12,11 +12,10 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from catalogue.metrics import UNIT_URIS
 from core import periods
 from core.queries import iri, load_query
 from core.store import Row, Store
-from core.uris import LACAT_CONCEPT, check_slug
+from core.uris import LACAT_CONCEPT, UNIT_URIS, check_slug
 from datapackages.schemas import UNIT_RANGES
 from ingest.observations import period_sort_key
 
@@ -47,7 +46,7 @@ def unit_notation(uri: str) -> str:
     prefix = f"{LACAT_CONCEPT}unit/"
     if uri.startswith(prefix):
         return uri[len(prefix):]
-    raise PackagingError(f"unit {uri} has no notation known to the packager (catalogue.metrics.UNIT_URIS)")
+    raise PackagingError(f"unit {uri} has no notation known to the packager (core.uris.UNIT_URIS)")
 
 
 def period_span(period: str) -> tuple[date, date]:

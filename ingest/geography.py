@@ -20,7 +20,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
@@ -28,9 +27,6 @@ from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
 from core.problems import Problem, SourceError, display_name
 from core.uris import LACAT, LACAT_CONCEPT, PREFIXES, STATGEO, Uris
 from core.yaml_text import load_yaml
-
-if TYPE_CHECKING:
-    from catalogue.build import BuildContext, GraphOutput
 
 GEOGRAPHY = "geography"
 MYSOCIETY = Path("mysociety_uk_la_past_current") / "uk_local_authorities_current.csv"
@@ -740,33 +736,3 @@ def register_graph(register: Register, uris: Uris, areas: list[dict[str, str]] |
         if m.end:
             g.add((interval, TIME.hasEnd, _instant(g, m.end)))
     return g
-
-
-def load_areas(records_dir: Path) -> list[dict[str, str]]:
-    """Areas above region level (England) from catalogue/records/geography/areas.yaml."""
-
-    path = records_dir / GEOGRAPHY / "areas.yaml"
-    if not path.is_file():
-        raise SourceError.one(path, "records file is missing")
-    data = load_yaml(path.read_text(encoding="utf-8")) or []
-    for i, item in enumerate(data, start=1):
-        for key in ("gss", "name", "source"):
-            if not isinstance(item, dict) or not str(item.get(key) or "").strip():
-                raise SourceError.one(path, f"entry {i} has no {key!r}", field=key)
-    return data
-
-
-def geography_step(ctx: BuildContext) -> list[GraphOutput]:
-    """graph/geography: authorities, regions and dated CA membership as RDF."""
-    from catalogue.build import GraphOutput
-
-    register = load_register(ctx.settings.sources_dir)
-    # One line per rule keeps the progress display readable; the details are in the Register.
-    by_rule = Counter(rule for rule, _ in register.resolutions)
-    ctx.log("      source conflicts resolved: " + ", ".join(f"{r} x{n}" for r, n in sorted(by_rule.items())))
-    g = register_graph(register, ctx.uris, load_areas(ctx.settings.records_dir))
-    sources = [ctx.settings.sources_dir / GEOGRAPHY / rel for rel in READ_FILES]
-    current = register.current()
-    ctx.log(f"      {len(register.authorities)} authorities ({len(current)} operational today), "
-            f"{len(register.memberships)} CA memberships, {len(register.regions)} regions")
-    return [GraphOutput(ctx.graph("geography"), g, sources=sources, label="geography")]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.metrics import load_records, selection, source_files
+from catalogue.metric_records import load_records, selection, source_files
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
 from core.store import read_pointer

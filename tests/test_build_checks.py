@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.build import BuildContext, BuildFailed, run_build
+from catalogue.build import run_build
 from catalogue.ontology_step import ontology_step
+from catalogue.step import BuildContext, BuildFailed
 from core.settings import Settings
 
 

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 
 from catalogue.flags import evaluate, open_restricted
-from catalogue.metrics import load_records
+from catalogue.metric_records import load_records
 from catalogue.rules import EVALUATED, bindings, load_rules, query_text
 from core.problems import SourceError
 from core.queries import iri, select

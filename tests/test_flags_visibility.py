@@ -14,8 +14,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from catalogue.build import BuildContext
 from catalogue.flags import flags_step, open_restricted
+from catalogue.step import BuildContext
 from catalogue.store_cli import dump
 from core.queries import select
 from core.store import EmbeddedStore, StoreInfo

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue.metrics import load_records, selection, source_files
+from catalogue.metric_records import load_records, selection, source_files
 from core.problems import SourceError, display_name
 from core.settings import PROJECT_ROOT
 from ingest.adapters import ADAPTERS

@@ -180,8 +180,9 @@ def page_text(r: requests.Response) -> str:
 def test_contradictory_source_stops_build_and_live_catalogue_unchanged(
         live_server: str, built_var: Path, tmp_path: Path) -> None:
     from catalogue.build import run_build
+    from catalogue.geography_step import geography_step
     from catalogue.ontology_step import ontology_step
-    from ingest.geography import DIGITAL_LAND, geography_step
+    from ingest.geography import DIGITAL_LAND
 
     sources = tmp_path / "sources"
     shutil.copytree(PROJECT_ROOT / "ingest" / "sources" / "geography", sources / "geography")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.metrics import load_metrics, load_records
+from catalogue.metric_records import load_metrics, load_records
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
 from ingest.geography import Register, load_register
@@ -137,9 +137,9 @@ def test_duplicate_observation_fails(tmp_path: Path, register: Register) -> None
 
 def test_a_broken_file_stops_the_build_and_nothing_goes_live(tmp_path: Path) -> None:
     from catalogue.build import run_build
+    from catalogue.geography_step import geography_step
     from catalogue.metrics import metrics_step
     from catalogue.ontology_step import ontology_step
-    from ingest.geography import geography_step
 
     sources = sources_copy(tmp_path, "oflog")
     edit_line(sources / ASC, 2, "E06000005", "E6000005")
