@@ -81,6 +81,7 @@ def _register_optional(app: Flask) -> None:
         "web.learn_from",
         "web.geography_pages",
         "web.similar_pages",
+        "web.framework_pages",
     ):
         try:
             mod = importlib.import_module(module)

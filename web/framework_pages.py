@@ -1,0 +1,169 @@
+"""Outcome framework pages: /frameworks, one page per edition and per outcome, and the changes
+between two editions, each with a JSON and CSV twin (the RDF formats come from web.linked_data).
+
+Every metric row says whether this catalogue has figures for it and links to the metric's page
+when it does; the answer is read from the live build (web/framework_data.py), so it follows
+whatever metrics the build loaded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, redirect, render_template, request
+
+from core.uris import Uris
+from web import get_store, settings
+from web.framework_data import FEdition, FMetric, Frameworks, diff, frameworks
+from web.linked_data import alternates, html_view
+from web.tables import csv_response, json_response, paginate
+
+bp = Blueprint("framework_pages", __name__)
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
+NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
+
+EDITION_COLUMNS = ["framework", "edition", "title", "version", "issued", "status", "outcomes_listed",
+                   "outcomes_stated", "metrics_listed", "metrics_stated", "metrics_with_figures", "previous_version",
+                   "uri", "page"]
+METRIC_COLUMNS = ["edition", "outcomes", "key", "label", "label_complete", "type", "availability",
+                  "source_organisation", "esd_metric_types", "catalogue_metric", "has_figures", "observations",
+                  "metric_page", "uri"]
+DIFF_COLUMNS = ["what", "key", "label", "change", "detail"]
+
+
+def model() -> Frameworks:
+    return frameworks(get_store(), Uris(settings().base_uri))
+
+
+def edition_or_404(slug: str) -> FEdition:
+    e = model().editions.get(slug) if SLUG.match(slug) else None
+    if e is None:
+        abort(404)
+    return e
+
+
+def edition_rows() -> list[dict[str, object]]:
+    return [{"framework": e.framework_slug, "edition": e.slug, "title": e.title, "version": e.version,
+             "issued": e.issued, "status": e.status, "outcomes_listed": len(e.outcomes),
+             "outcomes_stated": e.stated_outcomes, "metrics_listed": len(e.metrics),
+             "metrics_stated": e.stated_metrics, "metrics_with_figures": e.with_figures,
+             "previous_version": e.previous or None, "uri": e.uri, "page": f"/doc/framework-edition/{e.slug}"}
+            for _, _, es in model().by_framework() for e in es]
+
+
+def metric_rows(e: FEdition, metrics: list[FMetric]) -> list[dict[str, object]]:
+    return [{"edition": e.slug, "outcomes": " ".join(str(n) for n in m.outcomes), "key": m.key, "label": m.label,
+             "label_complete": m.label_complete, "type": m.type or "unknown", "availability": m.availability,
+             "source_organisation": m.organisation_code or "unknown", "esd_metric_types": " ".join(m.esd_types),
+             "catalogue_metric": m.catalogue_slug or None, "has_figures": m.has_figures,
+             "observations": m.observations,
+             "metric_page": f"/doc/metric/{m.catalogue_slug}" if m.has_figures else None, "uri": m.uri}
+            for m in metrics]
+
+
+def twin(rows: list[dict[str, object]], columns: list[str], fmt: str, filename: str):
+    page = paginate(rows)
+    if fmt == "json":
+        return json_response(page, columns)
+    if fmt == "csv":
+        return csv_response(page, columns, filename)
+    abort(404)
+
+
+CRUMBS = [{"text": "Home", "href": "/"}, {"text": "Outcome frameworks", "href": "/frameworks"}]
+
+
+@bp.route("/frameworks")
+def frameworks_list():
+    return render_template("frameworks.html", title="Outcome frameworks", groups=model().by_framework(),
+                           breadcrumbs=[CRUMBS[0], {"text": "Outcome frameworks"}])
+
+
+@bp.route("/frameworks.<fmt>")
+def frameworks_twin(fmt: str):
+    return twin(edition_rows(), EDITION_COLUMNS, fmt, "frameworks.csv")
+
+
+@html_view("framework")
+def framework_view(rest: str):
+    """A framework (the series of its editions) is shown on the list, at its own heading."""
+    if not SLUG.match(rest) or not any(e.framework_slug == rest for e in model().editions.values()):
+        abort(404)
+    return redirect(f"/frameworks#framework-{rest}", code=303)
+
+
+@html_view("framework-edition")
+def edition_view(rest: str):
+    parts = rest.split("/")
+    e = edition_or_404(parts[0])
+    if len(parts) == 1:
+        return edition_page(e)
+    if len(parts) == 3 and parts[1] == "outcome" and NUMBER.match(parts[2]):
+        return outcome_page(e, int(parts[2]))
+    if len(parts) == 3 and parts[1] == "metric":
+        m = next((m for m in e.metrics if m.key == parts[2]), None)
+        if m is None:
+            abort(404)
+        where = f"/outcome/{m.outcomes[0]}" if m.outcomes else ""
+        return redirect(f"/doc/framework-edition/{e.slug}{where}#metric-{m.key}", code=303)
+    abort(404)
+
+
+def edition_page(e: FEdition):
+    editions = model().editions
+    return render_template(
+        "framework-edition.html", title=e.title, e=e, previous=editions.get(e.previous),
+        later=editions.get(e.next), alternates=alternates(f"framework-edition/{e.slug}"),
+        breadcrumbs=[*CRUMBS, {"text": e.title}])
+
+
+def outcome_page(e: FEdition, number: int):
+    o = e.outcome(number)
+    if o is None:
+        abort(404)
+    return render_template(
+        "framework-outcome.html", title=f"{o.label}: {e.title}", e=e, o=o,
+        alternates=alternates(f"framework-edition/{e.slug}/outcome/{number}"),
+        breadcrumbs=[*CRUMBS, {"text": e.title, "href": f"/doc/framework-edition/{e.slug}"}, {"text": o.label}])
+
+
+@bp.route("/doc/framework-edition/<slug>/metrics.<fmt>")
+def edition_metrics_twin(slug: str, fmt: str):
+    e = edition_or_404(slug)
+    return twin(metric_rows(e, e.metrics), METRIC_COLUMNS, fmt, f"{e.slug}-metrics.csv")
+
+
+@bp.route("/doc/framework-edition/<slug>/outcome/<number>/metrics.<fmt>")
+def outcome_metrics_twin(slug: str, number: str, fmt: str):
+    e = edition_or_404(slug)
+    o = e.outcome(int(number)) if NUMBER.match(number) else None
+    if o is None:
+        abort(404)
+    return twin(metric_rows(e, o.metrics), METRIC_COLUMNS, fmt, f"{e.slug}-outcome-{o.number}-metrics.csv")
+
+
+def _pair() -> tuple[FEdition, FEdition]:
+    a, b = edition_or_404(request.args.get("from", "")), edition_or_404(request.args.get("to", ""))
+    if a.framework_slug != b.framework_slug or a.slug == b.slug:
+        abort(404)
+    return a, b
+
+
+@bp.route("/frameworks/diff")
+def diff_page():
+    a, b = _pair()
+    changes = diff(a, b)
+    counts = {k: sum(c.kind == k for c in changes) for k in ("added", "removed", "changed", "unchanged", "unknown")}
+    return render_template(
+        "framework-diff.html", title=f"Changes from {a.title} to {b.title}", a=a, b=b, changes=changes,
+        counts=counts, breadcrumbs=[*CRUMBS, {"text": b.title, "href": f"/doc/framework-edition/{b.slug}"},
+                                    {"text": "Changes"}])
+
+
+@bp.route("/frameworks/diff.<fmt>")
+def diff_twin(fmt: str):
+    a, b = _pair()
+    rows = [{"what": c.what, "key": c.key, "label": c.label, "change": c.kind, "detail": c.detail or None}
+            for c in diff(a, b)]
+    return twin(rows, DIFF_COLUMNS, fmt, f"{a.slug}-to-{b.slug}.csv")
