@@ -91,7 +91,8 @@ def test_sitemap_lists_pages_of_every_kind(client, settings) -> None:
     locs = [e.text for e in ET.fromstring(r.data).findall("s:url/s:loc", ns)]
     base = settings.base_uri
     for path in ("metrics", "doc/metric/defra-household-recycling-rate", "doc/authority/TRF",
-                 "doc/area/E92000001", "doc/dataset/defra-env18-household-recycling"):
+                 "doc/area/E92000001", "doc/dataset/defra-env18-household-recycling", "frameworks",
+                 "doc/framework-edition/lof-2026-02-first-edition/outcome/3"):
         assert base + path in locs
     assert len(locs) == len(set(locs))
 

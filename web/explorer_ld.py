@@ -10,14 +10,15 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from core.queries import select
-from core.uris import PREFIXES, VOID
+from core.uris import PREFIXES, VOID, Uris
 from web import get_store, settings
 from web.conneg import BY_MEDIA, BY_SUFFIX, FORMATS, rdf_response
+from web.framework_data import frameworks
 
 bp = Blueprint("explorer_ld", __name__)
 
-STATIC_PAGES = ["", "metrics", "authorities", "combined-authorities", "datasets", "catalogue", "sdl", "sparql",
-                "about"]
+STATIC_PAGES = ["", "metrics", "authorities", "combined-authorities", "frameworks", "datasets", "catalogue", "sdl",
+                "sparql", "about"]
 
 
 @bp.route("/sitemap.xml")
@@ -32,6 +33,9 @@ def sitemap():
     paths.append("doc/area/E92000001")
     paths += ["doc/area/" + str(r["gss"]) for r in select(get_store(), "regions")]
     paths += [f"doc/dataset/{slug}" for slug in _dataset_slugs()]
+    for e in frameworks(get_store(), Uris(base)).editions.values():
+        paths.append(f"doc/framework-edition/{e.slug}")
+        paths += [f"doc/framework-edition/{e.slug}/outcome/{o.number}" for o in e.outcomes]
     body = ['<?xml version="1.0" encoding="UTF-8"?>',
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     body += [f"  <url><loc>{escape(base + p)}</loc></url>" for p in dict.fromkeys(paths)]
