@@ -168,3 +168,12 @@ def _timed(client, url: str) -> float:
     start = time.perf_counter()
     assert client.get(url).status_code == 200
     return time.perf_counter() - start
+
+
+def test_metric_page_names_the_frameworks_it_carries_figures_for(client) -> None:
+    html = client.get("/doc/metric/defra-household-recycling-rate").text
+    row = html.split('id="in-frameworks"')[1].split("</div>")[0]
+    assert f'href="/doc/framework-edition/{FIRST}#metric-household-waste-recycling-composting-reuse"' in row
+    asc = client.get("/doc/metric/asc1-carer-quality-of-life").text.split('id="in-frameworks"')[1].split("</div>")[0]
+    assert "Oflog Local Authority Data Explorer" in asc and "(retired)" in asc
+    assert 'id="in-frameworks"' not in client.get("/doc/metric/finance-cfr-percent-nre").text

@@ -71,6 +71,14 @@ def twin(rows: list[dict[str, object]], columns: list[str], fmt: str, filename: 
     abort(404)
 
 
+@bp.app_template_global("framework_metrics_of")
+def framework_metrics_of(slug: str) -> list[tuple[FEdition, FMetric]]:
+    """The framework metrics a catalogue metric carries the figures of, newest edition first, for
+    the metric page (a template global, so the metric pages need not know about frameworks)."""
+    found = [(e, m) for e in model().editions.values() for m in e.metrics if m.catalogue_slug == slug]
+    return sorted(found, key=lambda em: em[0].issued, reverse=True)
+
+
 CRUMBS = [{"text": "Home", "href": "/"}, {"text": "Outcome frameworks", "href": "/frameworks"}]
 
 
