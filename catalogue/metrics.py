@@ -47,7 +47,8 @@ from ingest.geography import authority_type_concept
 from ingest.observations import ENGLAND_GSS, period_sort_key
 
 ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml", "finance/origins.yaml",
-                "lof/origins.yaml")
+                "lof/origins.yaml", "roads/origins.yaml", "homelessness/origins.yaml", "housing/origins.yaml",
+                "planning/origins.yaml")
 
 # DCAT 3 (rdflib's closed DCAT namespace predates dcat:version).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -236,6 +237,9 @@ def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], ur
         add((obs, m, Literal(row.value, datatype=XSD.decimal)))
         if isinstance(row.status, str):
             add((obs, LACAT.observationStatus, concept("observation-status", row.status)))
+            # A flagged figure says why (e.g. which of the source's notes marks a method change).
+            if isinstance(row.reason, str) and row.reason:
+                add((obs, LACAT.statusReason, Literal(row.reason, lang="en")))
     return g
 
 

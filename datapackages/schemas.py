@@ -21,7 +21,7 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 PERIOD_PATTERN = periods.PATTERN
 
 AUTHORITY_TYPES = ["CC", "COMB", "CTY", "LBO", "MD", "NMD", "SRA", "UA"]
-STATUSES = ["missing", "provisional", "revised"]
+STATUSES = ["method-differs", "missing", "provisional", "revised"]
 POLARITIES = ["higher", "lower", "neither"]
 GROUPS = ["combined", "lower-tier", "upper-tier"]
 BANDS = ["much-better", "better", "slightly-better", "broadly-similar", "slightly-worse", "worse", "much-worse",
@@ -34,6 +34,10 @@ UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
     "score-out-of-12": (0, 12),
     "per-100000-population": (0, None),
     "kg-per-household": (0, None),
+    "percent-of-road-length": (0, 100),
+    "households": (0, None),
+    "per-1000-households": (0, 1000),
+    "planning-decisions": (0, None),
 }
 
 XSD = PREFIXES["xsd"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ingest.adapters import defra_recycling, finance, oflog_asc, oflog_waste, ons_els
+from ingest.adapters import defra_recycling, finance, hclic, oflog_asc, oflog_waste, ons_els, road_condition
 from ingest.adapters.base import Layout
 
 ADAPTERS: dict[str, Layout] = {
@@ -18,4 +18,6 @@ ADAPTERS: dict[str, Layout] = {
 # workbooks: (sources_dir, records, register) -> {source file: tidy frame}.
 DERIVED: dict[str, Callable] = {
     finance.ADAPTER: finance.derive,
+    road_condition.ADAPTER: road_condition.derive,
+    hclic.ADAPTER: hclic.derive,
 }

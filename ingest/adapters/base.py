@@ -49,6 +49,11 @@ UNIT_RANGES: dict[str, tuple[Decimal | None, Decimal | None]] = {
     "kg-per-household": (Decimal(0), None),
     "dwellings-per-1000-stock": (Decimal(-1000), Decimal(1000)),
     "per-100000-population": (Decimal(0), Decimal(100000)),
+    "percent-of-road-length": (Decimal(0), Decimal(100)),
+    "households": (Decimal(0), None),
+    "per-1000-households": (Decimal(0), Decimal(1000)),
+    "dwellings": (None, None),
+    "planning-decisions": (Decimal(0), None),
 }
 
 
