@@ -38,6 +38,7 @@ UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
     "households": (0, None),
     "per-1000-households": (0, 1000),
     "planning-decisions": (0, None),
+    "percent-of-requirement": (0, None),
 }
 
 XSD = PREFIXES["xsd"]

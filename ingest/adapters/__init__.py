@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ingest.adapters import defra_recycling, finance, hclic, oflog_asc, oflog_waste, ons_els, road_condition
+from ingest.adapters import (
+    defra_recycling,
+    finance,
+    hclic,
+    housing_supply,
+    oflog_asc,
+    oflog_waste,
+    ons_els,
+    road_condition,
+)
 from ingest.adapters.base import Layout
 
 ADAPTERS: dict[str, Layout] = {
@@ -14,10 +23,11 @@ ADAPTERS: dict[str, Layout] = {
     "ons_els": ons_els.LAYOUT,
 }
 
-# Adapters whose metrics are derived by a formula from several figures, possibly in several
-# workbooks: (sources_dir, records, register) -> {source file: tidy frame}.
+# Adapters that read workbooks themselves (wide official tables, or metrics derived by a formula
+# from several figures): (sources_dir, records, register) -> {source file: tidy frame}.
 DERIVED: dict[str, Callable] = {
     finance.ADAPTER: finance.derive,
     road_condition.ADAPTER: road_condition.derive,
     hclic.ADAPTER: hclic.derive,
+    housing_supply.ADAPTER: housing_supply.derive,
 }

@@ -53,6 +53,7 @@ UNIT_RANGES: dict[str, tuple[Decimal | None, Decimal | None]] = {
     "households": (Decimal(0), None),
     "per-1000-households": (Decimal(0), Decimal(1000)),
     "dwellings": (None, None),
+    "percent-of-requirement": (Decimal(0), None),
     "planning-decisions": (Decimal(0), None),
 }
 
