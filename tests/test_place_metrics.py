@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from catalogue.metrics import load_records
+from catalogue.metric_records import load_records
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from ingest.adapters import DERIVED, hclic, housing_supply, road_condition
