@@ -8,8 +8,6 @@ queries are answered from a bounded in-process cache keyed by the catalogue vers
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
 from email.utils import formatdate, parsedate_to_datetime
@@ -20,11 +18,14 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from core.settings import Settings
-from core.store import RemoteStore, Store
+from core.store import EmbeddedStore, RemoteStore, Store
 from core.uris import PREFIXES
+from sparql import inline
 from sparql.formats import FORMATS, format_by_name, formats_for, media_types
 from sparql.guard import GuardError, QueryShape, check
-from sparql.pool import Answer, Job, QueryFailed, get_pool
+from sparql.jobs import Answer, Job, QueryFailed
+from sparql.pool import get_pool
+from sparql.result_cache import ResultCache
 
 bp = Blueprint("sparql_endpoint", __name__)
 
@@ -46,41 +47,6 @@ class ProtocolError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-# ---------------------------------------------------------------------------------------------
-# Cache of whole responses, bounded in bytes
-
-
-class ResultCache:
-    """LRU of (media type, body) keyed by catalogue version + query + dataset + format."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.max_entry = max(max_bytes // 8, 1)
-        self._data: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[str, bytes] | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: str, media_type: str, body: bytes) -> None:
-        if len(body) > self.max_entry:
-            return
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._size -= len(old[1])
-            self._data[key] = (media_type, body)
-            self._size += len(body)
-            while self._size > self.max_bytes and self._data:
-                _, (_, evicted) = self._data.popitem(last=False)
-                self._size -= len(evicted)
 
 
 _CACHES: dict[int, ResultCache] = {}
@@ -236,17 +202,23 @@ def _job(store: Store, settings: Settings, query: str, shape: QueryShape, fmt: s
         timeout_s=settings.query_timeout_s,
         base_iri=settings.base_uri,
     )
+    if job.count_rows and shape.form == "SELECT" and shape.limit is None and not shape.outer_values:
+        # The engine stops at one row past the limit: no query answers more than it may send,
+        # and the answer needs no second pass to be counted. A line break first ends any comment.
+        job = replace(job, query=f"{query}\nLIMIT {settings.max_result_rows + 1}", limit_added=True)
     if isinstance(store, RemoteStore):
         # Remote servers do not know our prefixes: declare them in front of the query.
-        return replace(job, query=f"BASE <{settings.base_uri}>\n" + PREFIX_BLOCK + query, remote_url=settings.remote_query_url,
+        return replace(job, query=f"BASE <{settings.base_uri}>\n" + PREFIX_BLOCK + job.query, remote_url=settings.remote_query_url,
                        remote_union=tuple(store.graphs()) if not shape.has_dataset else ())
     return replace(job, store_path=store.info.path)
 
 
 def execute(store: Store, settings: Settings, query: str, shape: QueryShape, fmt: str,
             defaults: list[str] | None = None, named: list[str] | None = None) -> Answer:
-    """Run a checked query in the worker pool."""
+    """Run a checked query: in this process if the guard proved it cheap, else in the worker pool."""
     job = _job(store, settings, query, shape, fmt, defaults, named)
+    if shape.cheap and isinstance(store, EmbeddedStore):
+        return inline.run(store, job, settings.query_workers, settings.query_timeout_s)
     return get_pool(settings.query_workers).run(job, settings.query_timeout_s)
 
 

@@ -37,6 +37,9 @@ class QueryShape:
     limit: int | None  # the outermost LIMIT, when there is one
     depth: int
     patterns: int
+    outer_values: bool = False  # a VALUES block after the WHERE group (so a LIMIT cannot be appended)
+    # Provably cheap (see cheap()): answered in the web process, without the hop to a worker.
+    cheap: bool = False
 
 
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
@@ -111,6 +114,7 @@ def check(query: str, settings: Settings) -> QueryShape:
     form = ""
     has_dataset = False
     limit: int | None = None
+    outer_values = False
     for i, (kind, text) in enumerate(toks):
         if kind == "punct":
             if text in _OPEN:
@@ -145,6 +149,8 @@ def check(query: str, settings: Settings) -> QueryShape:
             form = word
         if word == "FROM" and depth == 0:
             has_dataset = True
+        if word == "VALUES" and depth == 0:
+            outer_values = True
         if word == "LIMIT" and depth == 0 and i + 1 < len(toks) and toks[i + 1][0] == "number":
             try:
                 limit = int(toks[i + 1][1])
@@ -157,4 +163,62 @@ def check(query: str, settings: Settings) -> QueryShape:
                               f"{settings.max_query_patterns}. Split it into smaller queries.")
     if not form:
         raise GuardError(400, "Query syntax error: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
-    return QueryShape(form=form, has_dataset=has_dataset, limit=limit, depth=max_depth, patterns=patterns)
+    return QueryShape(form=form, has_dataset=has_dataset, limit=limit, depth=max_depth, patterns=patterns,
+                      outer_values=outer_values, cheap=cheap(toks))
+
+
+_CONSTANT = {"iri", "pname"}
+_TERM = {"iri", "pname", "var", "string", "number"}
+MAX_DESCRIBED = 20
+
+
+def cheap(toks: list[tuple[str, str]]) -> bool:
+    """True only for the two shapes whose cost is bounded by what one resource says of itself:
+
+    - `DESCRIBE <a> <b> ...` (at most MAX_DESCRIBED IRIs, no WHERE): the triples of which each is
+      the subject, found by an index look-up;
+    - `SELECT ?v... | * [WHERE] { <s> p o [.] } [LIMIT n] [OFFSET n]` and `ASK { <s> p o }`: one
+      triple pattern with a constant subject, so at most that subject's triples.
+
+    Anything else (a second pattern, a variable subject, a filter, a path, a modifier) is not
+    proven, and runs in an isolated worker with a hard time limit."""
+    start = next((i for i, (kind, text) in enumerate(toks) if kind == "word" and text.upper() in _QUERY_FORMS), None)
+    if start is None or any(kind not in ("word", "pname", "iri") or (kind == "word" and text.upper() not in
+                                                                   ("PREFIX", "BASE"))
+                            for kind, text in toks[:start]):
+        return False
+    form, rest = toks[start][1].upper(), toks[start + 1:]
+    if form == "DESCRIBE":
+        return 0 < len(rest) <= MAX_DESCRIBED and all(kind in _CONSTANT for kind, _ in rest)
+    i = 0
+    if form == "SELECT":
+        while i < len(rest) and (rest[i][0] == "var" or rest[i] == ("punct", "*")):
+            i += 1
+        if i == 0:
+            return False
+    elif form != "ASK":
+        return False
+    if i < len(rest) and rest[i][0] == "word" and rest[i][1].upper() == "WHERE":
+        i += 1
+    body = rest[i:]
+    if len(body) < 5 or body[0] != ("punct", "{") or body[1][0] not in _CONSTANT:
+        return False
+    predicate, obj = body[2], body[3]
+    if not (predicate[0] in _CONSTANT or predicate[0] == "var" or predicate == ("word", "a")) or obj[0] not in _TERM:
+        return False
+    j = 4
+    if j + 1 < len(body) and body[j][0] == "punct" and body[j][1] == "^^" and body[j + 1][0] in _CONSTANT:
+        j += 2
+    elif j < len(body) and body[j][0] == "lang":
+        j += 1
+    if j < len(body) and body[j] == ("punct", "."):
+        j += 1
+    if j >= len(body) or body[j] != ("punct", "}"):
+        return False
+    tail = body[j + 1:]
+    while tail:
+        if len(tail) < 2 or tail[0][0] != "word" or tail[0][1].upper() not in ("LIMIT", "OFFSET") \
+                or tail[1][0] != "number":
+            return False
+        tail = tail[2:]
+    return True

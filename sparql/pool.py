@@ -1,7 +1,7 @@
 """Runs public SPARQL queries in separate worker processes with a hard time limit.
 
 pyoxigraph cannot interrupt a running query and some queries crash the whole process, so public
-queries never run inside the web process. Each web process owns a small pool of worker
+queries run outside the web process (except those the guard proves cheap: sparql.inline). Each web process owns a small pool of worker
 processes (started lazily, so every gunicorn worker gets its own after the fork). A worker opens
 the store read-only, evaluates one query at a time, serialises the whole answer with pyoxigraph
 and sends it back. When a query passes the time limit the worker is killed (SIGKILL: the work
@@ -15,7 +15,6 @@ body), and a slow client never holds a worker.
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import queue
@@ -26,224 +25,21 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
-
-import pyoxigraph as ox
 
 from core.settings import PROJECT_ROOT
 from sparql.formats import FORMATS
+from sparql.jobs import Answer, Job, QueryFailed, Worker
+
+__all__ = ["Answer", "Job", "QueryFailed", "QueryPool", "get_pool", "worker_main"]
 
 log = logging.getLogger("lacat.sparql")
 
 CHUNK = 1 << 20  # bytes per message from a worker
 
 
-@dataclass(frozen=True)
-class Job:
-    query: str
-    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE (from sparql.guard)
-    fmt: str  # key of sparql.formats.FORMATS
-    max_rows: int
-    count_rows: bool  # False when the query's own LIMIT already bounds the result
-    # The dataset: explicit graphs from the protocol, else the union of named graphs unless
-    # the query names its own (FROM / FROM NAMED).
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-    use_union: bool = True
-    store_path: str = ""  # embedded backend: the store folder
-    remote_url: str = ""  # remote backend: the SPARQL query URL
-    remote_union: tuple[str, ...] = ()  # remote backend: every named graph, for the union default graph
-    timeout_s: float = 10.0
-    base_iri: str | None = None  # relative IRIs in the query resolve against the catalogue's base
-
-
-@dataclass
-class Answer:
-    media_type: str
-    chunks: list[bytes]
-
-    @property
-    def size(self) -> int:
-        return sum(len(c) for c in self.chunks)
-
-
-class QueryFailed(Exception):
-    """A query that could not be answered; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 # ---------------------------------------------------------------------------------------------
 # Inside a worker process
-
-
-class _TooManyRows(Exception):
-    pass
-
-
-class _LineCounter(io.RawIOBase):
-    """Collects serialised output, stopping once it holds more lines than allowed.
-
-    Used with TSV and N-Triples, where pyoxigraph writes exactly one solution or triple per line.
-    """
-
-    def __init__(self, max_lines: int) -> None:
-        self.max_lines = max_lines
-        self.lines = 0
-        self.parts: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b) -> int:  # type: ignore[override]
-        data = bytes(b)
-        self.lines += data.count(b"\n")
-        if self.lines > self.max_lines:
-            raise _TooManyRows()
-        self.parts.append(data)
-        return len(data)
-
-    def value(self) -> bytes:
-        return b"".join(self.parts)
-
-
-def _too_many(max_rows: int) -> QueryFailed:
-    return QueryFailed(
-        400,
-        f"The query returns more than {max_rows:,} results, the most this endpoint sends at once: "
-        "add LIMIT and OFFSET to fetch them in pages.",
-    )
-
-
-def _serialise_solutions(result: ox.QuerySolutions, job: Job) -> bytes:
-    fmt = FORMATS[job.fmt]
-    assert fmt.results is not None
-    if not job.count_rows:
-        return result.serialize(format=fmt.results) or b""
-    # Counted through TSV (one solution per line); converted only if another format was asked.
-    counter = _LineCounter(job.max_rows + 1)  # + the header line
-    try:
-        result.serialize(counter, format=ox.QueryResultsFormat.TSV)
-    except _TooManyRows:
-        raise _too_many(job.max_rows) from None
-    tsv = counter.value()
-    if fmt.results == ox.QueryResultsFormat.TSV:
-        return tsv
-    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt.results) or b""
-
-
-def _serialise_triples(triples, job: Job, counted: bool) -> bytes:
-    from core.uris import PREFIXES
-
-    fmt = FORMATS[job.fmt]
-    assert fmt.rdf is not None
-    if counted or not job.count_rows:
-        if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-            return ox.serialize(triples, format=fmt.rdf, prefixes=PREFIXES) or b""
-        return triples.serialize(format=fmt.rdf) if hasattr(triples, "serialize") else (
-            ox.serialize(triples, format=fmt.rdf) or b"")
-    counter = _LineCounter(job.max_rows)
-    try:
-        triples.serialize(counter, format=ox.RdfFormat.N_TRIPLES)
-    except _TooManyRows:
-        raise _too_many(job.max_rows) from None
-    nt = counter.value()
-    if fmt.rdf == ox.RdfFormat.N_TRIPLES:
-        return nt
-    return _serialise_triples(list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)), job, counted=True)
-
-
-class _Worker:
-    """State kept by one worker process between jobs: the open store."""
-
-    def __init__(self) -> None:
-        self.path = ""
-        self.store: ox.Store | None = None
-        self.session = None
-
-    def open(self, path: str) -> ox.Store:
-        if self.store is None or self.path != path:
-            self.store = None
-            self.store = ox.Store.read_only(path)
-            self.path = path
-        return self.store
-
-    def run(self, job: Job) -> bytes:
-        if job.remote_url:
-            return self.run_remote(job)
-        store = self.open(job.store_path)
-        from core.uris import PREFIXES
-
-        # The project's prefixes are declared for every query, as on the query page.
-        kwargs: dict[str, object] = {"prefixes": PREFIXES, "base_iri": job.base_iri}
-        if job.default_graphs is not None or job.named_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-        elif job.use_union:
-            kwargs["use_default_graph_as_union"] = True
-        try:
-            result = store.query(job.query, **kwargs)
-        except SyntaxError as exc:
-            raise QueryFailed(400, f"Query syntax error: {exc}") from None
-        return self.serialise(result, job)
-
-    def serialise(self, result, job: Job) -> bytes:
-        fmt = FORMATS[job.fmt]
-        if isinstance(result, ox.QueryBoolean):
-            assert fmt.results is not None
-            return result.serialize(format=fmt.results) or b""
-        if isinstance(result, ox.QuerySolutions):
-            return _serialise_solutions(result, job)
-        return _serialise_triples(result, job, counted=False)
-
-    def run_remote(self, job: Job) -> bytes:
-        import requests
-
-        if self.session is None:
-            self.session = requests.Session()
-        params: list[tuple[str, str]] = []
-        if job.default_graphs is not None or job.named_graphs is not None:
-            params += [("default-graph-uri", g) for g in job.default_graphs or ()]
-            params += [("named-graph-uri", g) for g in job.named_graphs or ()]
-        elif job.use_union:
-            # The protocol's way to ask any server for the union of the named graphs.
-            params += [("default-graph-uri", g) for g in job.remote_union]
-            params += [("named-graph-uri", g) for g in job.remote_union]
-        if job.form == "SELECT":
-            accept, parse = "text/tab-separated-values", "tsv"
-        elif job.form == "ASK":
-            accept, parse = "application/sparql-results+json", "json"
-        else:
-            accept, parse = "application/n-triples", "nt"
-        response = self.session.post(
-            job.remote_url, params=params, data=job.query.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept},
-            timeout=job.timeout_s + 5, stream=True,
-        )
-        if response.status_code == 400:
-            raise QueryFailed(400, f"Query syntax error: {response.text[:500]}")
-        if response.status_code != 200:
-            raise QueryFailed(503, f"The SPARQL server answered {response.status_code}.")
-        # Read with the same row limit as the embedded store, without holding more than that.
-        counter = _LineCounter(job.max_rows + 1)
-        try:
-            for chunk in response.iter_content(CHUNK):
-                counter.write(chunk)
-        except _TooManyRows:
-            response.close()
-            raise _too_many(job.max_rows) from None
-        body = counter.value()
-        if parse == "nt":
-            return _serialise_triples(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)), job, counted=True)
-        fmt = ox.QueryResultsFormat.TSV if parse == "tsv" else ox.QueryResultsFormat.JSON
-        result = ox.parse_query_results(body, format=fmt)
-        if isinstance(result, ox.QuerySolutions):
-            return result.serialize(format=FORMATS[job.fmt].results) or b""
-        return self.serialise(result, job)
 
 
 def _die_with_parent() -> None:
@@ -261,7 +57,7 @@ def worker_main(conn: Connection) -> None:
     """Entry point of a worker process: answer jobs until the pipe closes."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us
-    state = _Worker()
+    state = Worker()
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -269,16 +65,11 @@ def worker_main(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            body = state.run(job)
+            body = state.answer(job)
         except QueryFailed as exc:
+            if exc.status == 503:
+                state.store = None  # reopen: the store may have been switched or damaged
             conn.send(("error", exc.status, exc.message))
-            continue
-        except OSError as exc:
-            conn.send(("error", 503, f"The catalogue store could not be read: {exc}"))
-            state.store = None
-            continue
-        except Exception as exc:  # an engine error on a well-formed query is still the query's fault
-            conn.send(("error", 400, f"The query could not be evaluated: {exc}"))
             continue
         chunks = [body[i : i + CHUNK] for i in range(0, len(body), CHUNK)] or [b""]
         conn.send(("ok", len(chunks)))

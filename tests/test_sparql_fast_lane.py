@@ -1,0 +1,112 @@
+"""The endpoint's per-query overhead: queries the guard proves cheap are answered in the web
+process (sparql.inline) with the same bytes an isolated worker gives; every other query still
+goes to a worker. A SELECT without a LIMIT gets one appended so the engine stops one row past the
+row limit and the answer is serialised once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from core.settings import Settings
+from sparql import inline
+from sparql.endpoint import _job
+from sparql.guard import check
+from sparql.pool import QueryPool
+
+BIR = "id/authority/BIR"  # relative: queries resolve IRIs against the catalogue's base
+
+
+@pytest.mark.parametrize("query,cheap", [
+    (f"DESCRIBE <{BIR}>", True),
+    ("PREFIX ex: <id/authority/> DESCRIBE ex:BIR ex:KEN", True),
+    (f"SELECT * WHERE {{ <{BIR}> ?p ?o }}", True),
+    (f"SELECT ?o {{ <{BIR}> a ?o . }} LIMIT 5 OFFSET 1", True),
+    (f'ASK {{ <{BIR}> rdfs:label "Birmingham City Council"@en }}', True),
+    ("DESCRIBE ?x WHERE { ?x ?p ?o }", False),
+    ("SELECT * WHERE { ?s ?p ?o }", False),  # a variable subject: the whole store
+    (f"SELECT * WHERE {{ <{BIR}> ?p ?o . ?o ?q ?r }}", False),  # a second pattern
+    (f"SELECT * WHERE {{ <{BIR}> ?p ?o FILTER(isIRI(?o)) }}", False),
+    (f"SELECT (COUNT(*) AS ?n) WHERE {{ <{BIR}> ?p ?o }}", False),
+    (f"SELECT * WHERE {{ <{BIR}> lacat:hasNeighbour* ?o }}", False),  # a path
+    (f"SELECT * WHERE {{ <{BIR}> ?p ?o }} ORDER BY ?o", False),
+    (f"SELECT * FROM <{BIR}> WHERE {{ <{BIR}> ?p ?o }}", False),
+    (f"CONSTRUCT WHERE {{ <{BIR}> ?p ?o }}", False),
+    ("DESCRIBE " + " ".join(f"<{BIR}{i}>" for i in range(21)), False),  # too many resources
+])
+def test_guard_proves_only_bounded_shapes_cheap(query: str, cheap: bool) -> None:
+    assert check(query, Settings.from_env()).cheap is cheap
+
+
+@pytest.mark.parametrize("query,fmt", [
+    (f"DESCRIBE <{BIR}>", "ttl"),
+    (f"DESCRIBE <{BIR}>", "nt"),
+    (f"SELECT ?p ?o WHERE {{ <{BIR}> ?p ?o }}", "json"),
+    (f"ASK {{ <{BIR}> a lacat:LocalAuthority }}", "json"),
+])
+def test_in_process_answer_is_the_workers_byte_for_byte(store, settings: Settings, query: str, fmt: str) -> None:
+    shape = check(query, settings)
+    assert shape.cheap
+    job = _job(store, settings, query, shape, fmt, None, None)
+    pool = QueryPool(1)
+    try:
+        from_worker = b"".join(pool.run(job, 20).chunks)
+    finally:
+        pool.close()
+    here = inline.run(store, job, threads=1, wait_s=5)
+    assert b"".join(here.chunks) == from_worker
+    if fmt == "nt":
+        triples = [q.triple for q in ox.parse(from_worker, format=ox.RdfFormat.N_TRIPLES)]
+        assert ox.Triple(ox.NamedNode(settings.base_uri + BIR), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                         ox.Literal("Birmingham City Council", language="en")) in triples
+
+
+def test_describe_over_http_is_answered_without_a_worker(client, settings: Settings,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(size: int):
+        raise AssertionError("a cheap query went to the worker pool")
+
+    monkeypatch.setattr("sparql.endpoint.get_pool", no_pool)
+    r = client.post("/sparql", data=f"DESCRIBE <{BIR}>", headers={
+        "Content-Type": "application/sparql-query", "Accept": "application/n-triples"})
+    assert r.status_code == 200 and f"<{settings.base_uri}{BIR}> <http://www.w3.org/2000/01/rdf-schema#label>" in r.text
+    with pytest.raises(AssertionError, match="worker pool"):
+        client.post("/sparql", data="SELECT ?s WHERE { ?s a lacat:LocalAuthority } LIMIT 1", headers={
+            "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+
+
+def test_repeated_get_of_a_cheap_query_is_cached_and_revalidated(client) -> None:
+    query = {"query": f"DESCRIBE <{BIR}>"}
+    first = client.get("/sparql", query_string=query, headers={"Accept": "text/turtle"})
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get("/sparql", query_string=query, headers={"Accept": "text/turtle"})
+    assert again.headers["X-Cache"] == "hit" and again.data == first.data
+    not_modified = client.get("/sparql", query_string=query,
+                              headers={"Accept": "text/turtle", "If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304
+
+
+def test_appended_limit_keeps_the_row_limit_comments_and_trailing_values(built_var: Path) -> None:
+    from web import create_app
+
+    c = create_app(Settings.from_env(var_dir=built_var, max_result_rows=5)).test_client()
+    json_accept = {"Accept": "application/sparql-results+json"}
+    # A comment on the last line must not swallow the LIMIT the endpoint appends.
+    r = c.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s rdfs:label ?l } # every label"},
+              headers=json_accept)
+    assert r.status_code == 400 and "more than 5 results" in r.text
+    for accept in ("text/csv", "application/sparql-results+xml", "text/tab-separated-values"):
+        r = c.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s rdfs:label ?l }"}, headers={"Accept": accept})
+        assert r.status_code == 400, accept
+    few = "SELECT ?code WHERE { ?a dcterms:identifier ?code FILTER(?code IN (\"BIR\", \"KEN\")) } ORDER BY ?code"
+    r = c.get("/sparql", query_string={"query": few + " # two"}, headers=json_accept)
+    assert r.status_code == 200 and [b["code"]["value"] for b in r.json["results"]["bindings"]] == ["BIR", "KEN"]
+    # VALUES after the WHERE group: no LIMIT can follow it, so the rows are counted instead.
+    trailing = ("SELECT ?a ?code WHERE { ?a dcterms:identifier ?code } "
+                "VALUES ?code { \"BIR\" \"KEN\" \"MAN\" }")
+    r = c.get("/sparql", query_string={"query": trailing}, headers=json_accept)
+    assert r.status_code == 200 and len(r.json["results"]["bindings"]) >= 3
+    many = "SELECT ?s WHERE { ?s rdfs:label ?l } VALUES ?x { 1 2 }"
+    assert c.get("/sparql", query_string={"query": many}, headers=json_accept).status_code == 400
