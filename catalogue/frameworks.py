@@ -201,6 +201,16 @@ def _set_rules(editions: list[Edition], nodes: dict[str, yaml.Node]) -> list[Pro
             out.append(Problem(display_name(e.path), f"previous_version {prev!r} (issued {before.data['issued']}) "
                                f"must be issued before this edition ({e.data['issued']})", where, "previous_version",
                                "previous-is-earlier"))
+    revised = {e.previous: e for e in editions if e.previous}
+    for e in editions:
+        status = e.data["status"]
+        later = revised.get(e.slug)
+        if later is not None and status in ("current", "draft"):
+            out.append(Problem(display_name(e.path), f"{later.slug} revises this edition, so it cannot be {status!r}",
+                               line_of(nodes[e.slug], ["status"]), "status", "revised-is-superseded"))
+        if later is None and status == "superseded":
+            out.append(Problem(display_name(e.path), "a superseded edition must be the previous_version of a later "
+                               "edition", line_of(nodes[e.slug], ["status"]), "status", "superseded-has-successor"))
     frameworks: dict[str, list[Edition]] = {}
     for e in editions:
         frameworks.setdefault(e.framework, []).append(e)

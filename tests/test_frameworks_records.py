@@ -153,7 +153,8 @@ def problems_of(records: Path) -> list:
      "slug-matches-file"),
     (FIRST, lambda t: t.replace('issued: "2026-02-09"', 'issued: "9 Feb 2026"'), "issued", "schema:pattern"),
     ("lof-2025-07-draft", lambda t: t.replace("status: superseded", "status: current"), "status",
-     "one-current-edition"),
+     "revised-is-superseded"),
+    (FIRST, lambda t: t.replace("status: current", "status: superseded"), "status", "superseded-has-successor"),
     ("oflog-data-explorer", lambda t: t.replace("status: retired", "status: superseded"), "retirement",
      "retired-has-reason"),
     ("oflog-data-explorer", lambda t: t.replace("file: lof/gov.uk_closure", "file: lof/missing_closure"),
@@ -187,3 +188,27 @@ def test_one_broken_record_loads_nothing(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     problems = problems_of(records)
     assert [p.rule for p in problems] == ["schema:minimum"]
+
+
+def test_a_later_revision_is_a_dated_version_of_the_edition_it_revises(tmp_path: Path) -> None:
+    """A revision record (here a copy of the first edition, as a later revision would be written)
+    chains by previous_version; the edition it revises must then be superseded."""
+    records = broken_copy(tmp_path, FIRST, lambda t: t.replace("status: current", "status: superseded"))
+    first = (records / "frameworks" / f"{FIRST}.yaml").read_text(encoding="utf-8")
+    revision = (first.replace(f"slug: {FIRST}", "slug: lof-2026-09-revision")
+                .replace('issued: "2026-02-09"', 'issued: "2026-09-14"')
+                .replace("previous_version: lof-2025-07-draft", f"previous_version: {FIRST}")
+                .replace("status: superseded", "status: current")
+                .replace("version: first edition", "version: revision of 14 September 2026"))
+    (records / "frameworks" / "lof-2026-09-revision.yaml").write_text(revision, encoding="utf-8")
+    editions = {e.slug: e for e in load_frameworks(records, SOURCES)}
+    chain, slug = [], "lof-2026-09-revision"
+    while slug:
+        chain.append(slug)
+        slug = editions[slug].previous
+    assert chain == ["lof-2026-09-revision", FIRST, "lof-2025-07-draft"]
+    # Two current editions of one framework are refused.
+    (records / "frameworks" / f"{FIRST}.yaml").write_text(first.replace("status: superseded", "status: current"),
+                                                         encoding="utf-8")
+    rules = {p.rule for p in problems_of(records)}
+    assert {"revised-is-superseded", "one-current-edition"} <= rules

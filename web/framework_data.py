@@ -136,17 +136,26 @@ def _slug(uri: str) -> str:
 
 def load(store: Store, uris: Uris) -> Frameworks:
     graphs = {"frameworks_graph": iri(uris.graph("frameworks"))}
+    concepts = {str(r["concept"]): (str(r["notation"]), str(r["label"]))
+                for r in select(store, "frameworks-concepts", ontology_graph=iri(uris.graph("ontology")))}
+
+    def notation(row: dict[str, object], key: str) -> str:
+        return concepts.get(_text(row, key), ("", ""))[0]
+
+    def label(row: dict[str, object], key: str) -> str:
+        return concepts.get(_text(row, key), ("", "Unknown"))[1]
+
     editions: dict[str, FEdition] = {}
     for r in select(store, "frameworks-editions", **graphs):
         e = FEdition(
             uri=_text(r, "edition"), slug=_text(r, "slug"), title=_text(r, "title"),
             framework_slug=_text(r, "frameworkSlug"), framework_title=_text(r, "frameworkTitle"),
             version=_text(r, "version"), issued=_text(r, "issued"), issued_basis=_text(r, "issuedBasis"),
-            status=_text(r, "status"), status_label=_text(r, "statusLabel"), description=_text(r, "description"),
-            coverage=_text(r, "coverage"), publisher=_text(r, "publisherName"),
+            status=notation(r, "statusConcept"), status_label=label(r, "statusConcept"),
+            description=_text(r, "description"), coverage=_text(r, "coverage"), publisher=_text(r, "publisherName"),
             previous=_slug(_text(r, "previous")) if r.get("previous") else "",
-            stated_outcomes=int(r["statedOutcomes"]) if r.get("statedOutcomes") is not None else None,  # type: ignore[call-overload]
-            stated_metrics=int(r["statedMetrics"]) if r.get("statedMetrics") is not None else None,  # type: ignore[call-overload]
+            stated_outcomes=int(str(r["statedOutcomes"])) if r.get("statedOutcomes") is not None else None,
+            stated_metrics=int(str(r["statedMetrics"])) if r.get("statedMetrics") is not None else None,
             count_basis=_text(r, "countBasis"), retired_on=_text(r, "retiredOn"),
             retirement_reason=_text(r, "retirementReason"), retirement_source=_text(r, "retirementSource"),
             retirement_source_title=_text(r, "retirementSourceTitle"), in_use_from=_text(r, "inUseFrom"),
@@ -161,32 +170,42 @@ def load(store: Store, uris: Uris) -> Frameworks:
         e = editions.get(_text(r, "edition"))
         if e is not None:
             e.outcomes.append(FOutcome(_text(r, "outcome"), int(str(r["number"])), _text(r, "key"), _text(r, "label"),
-                                       _text(r, "kind"), _text(r, "kindLabel"), _text(r, "ambition"),
+                                       notation(r, "kindConcept"), label(r, "kindConcept"), _text(r, "ambition"),
                                        _text(r, "statement"), bool(r.get("complete"))))
-    rows = select(store, "frameworks-metrics", metrics_graph=iri(uris.graph("metrics")), **graphs)
-    for r in rows:
-        e = editions.get(_text(r, "edition"))
-        if e is None:
+    # One row per outcome and LG Inform type of a metric: grouped here.
+    metrics: dict[str, FMetric] = {}
+    for r in select(store, "frameworks-metrics", metrics_graph=iri(uris.graph("metrics")), **graphs):
+        if _text(r, "edition") not in editions:
             continue
-        numbers = sorted(int(n) for n in _text(r, "outcomes").split())
-        m = FMetric(
-            uri=_text(r, "metric"), key=_text(r, "key"), label=_text(r, "label"), label_complete=bool(r.get("complete")),
-            type=_text(r, "type"), availability=_text(r, "availability"),
-            availability_label=_text(r, "availabilityLabel"), organisation=_text(r, "orgName"),
-            organisation_code=_text(r, "orgCode"), source_title=_text(r, "sourceTitle"),
-            source_url=_text(r, "sourceUrl"), outcomes=numbers, esd_types=_text(r, "esdTypes").split(),
-            note=_text(r, "note"), notation=_text(r, "notation"), catalogue_slug=_text(r, "catalogueSlug"),
-            catalogue_label=_text(r, "catalogueLabel"), observations=int(str(r.get("observations") or 0)))
-        e.metrics.append(m)
-        for n in numbers:
-            outcome = e.outcome(n)
-            if outcome is not None:
-                outcome.metrics.append(m)
+        m = metrics.get(_text(r, "metric"))
+        if m is None:
+            m = FMetric(
+                uri=_text(r, "metric"), key=_text(r, "key"), label=_text(r, "label"),
+                label_complete=bool(r.get("complete")), type=notation(r, "typeConcept"),
+                availability=notation(r, "availabilityConcept"), availability_label=label(r, "availabilityConcept"),
+                organisation=_text(r, "orgName"), organisation_code=_text(r, "orgCode"),
+                source_title=_text(r, "sourceTitle"), source_url=_text(r, "sourceUrl"), outcomes=[], esd_types=[],
+                note=_text(r, "note"), notation=_text(r, "notation"), catalogue_slug=_text(r, "catalogueSlug"),
+                catalogue_label=_text(r, "catalogueLabel"), observations=int(str(r.get("observations") or 0)))
+            metrics[m.uri] = m
+            editions[_text(r, "edition")].metrics.append(m)
+        if r.get("number") is not None and int(str(r["number"])) not in m.outcomes:
+            m.outcomes.append(int(str(r["number"])))
+        esd = _text(r, "esd").rsplit("/", 1)[-1]
+        if esd and esd not in m.esd_types:
+            m.esd_types.append(esd)
     by_slug = {e.slug: e for e in editions.values()}
     for e in by_slug.values():
-        e.metrics.sort(key=lambda m: (m.outcomes[:1] or [10**6], m.notation, m.label))
+        for m in e.metrics:
+            m.outcomes.sort()
+            m.esd_types.sort(key=int)
+            for n in m.outcomes:
+                outcome = e.outcome(n)
+                if outcome is not None:
+                    outcome.metrics.append(m)
+        e.metrics.sort(key=lambda m: (m.outcomes[:1] or [10**6], m.type != "outcome", m.notation, m.label))
         for o in e.outcomes:
-            o.metrics.sort(key=lambda m: (m.type != "outcome", [x.key for x in e.metrics].index(m.key)))
+            o.metrics.sort(key=lambda m: (m.type != "outcome", m.label))
         if e.previous in by_slug:
             by_slug[e.previous].next = e.slug
     return Frameworks(by_slug)
