@@ -149,3 +149,20 @@ def test_shapes_reject_an_edition_without_coverage_or_a_mapping_without_basis(se
     assert str(SKOS.ConceptScheme) not in problems  # the edition itself is still typed right
     assert problems.count(str(scheme)) >= 3  # coverage, previous version, issued
     assert uris.framework_outcome("lof-2026-02-first-edition", 1) in problems
+
+
+def test_leeds_example_counts_the_values_leeds_has(store) -> None:
+    """sparql/examples/framework-outcome-figures-for-leeds.rq against a direct count per metric."""
+    text = (PROJECT_ROOT / "sparql" / "examples" / "framework-outcome-figures-for-leeds.rq").read_text(encoding="utf-8")
+    rows = [{k: v.value for k, v in r.items()} for r in store.select(text)]
+    assert len(rows) == 6
+    for r in rows:
+        metric = r.get("catalogueMetric")
+        if metric is None:
+            assert r["leedsValues"] == "0"
+            continue
+        direct = values(store, """SELECT (COUNT(?obs) AS ?n) WHERE {
+            ?m lacat:cube ?cube . ?obs <http://purl.org/linked-data/cube#dataSet> ?cube ;
+            <http://purl.org/linked-data/sdmx/2009/dimension#refArea> ?leeds .
+            ?leeds dcterms:identifier "LDS" ; a lacat:LocalAuthority }""", m=URIRef(metric))
+        assert r["leedsValues"] == direct[0]["n"], metric
