@@ -14,6 +14,7 @@ from catalogue.framework_graph import frameworks_step
 from catalogue.geography_step import geography_step
 from catalogue.history_step import history_step
 from catalogue.learn_from import learn_from_step
+from catalogue.map_shapes import map_shapes_step
 from catalogue.metrics import metrics_step
 from catalogue.ons_neighbours import ons_neighbours_step
 from catalogue.ontology_step import ontology_step
@@ -37,6 +38,8 @@ STEPS: list[Step] = [
     similar_step,
     # ONS's official nearest neighbours beside the catalogue's own, and how far the two agree.
     ons_neighbours_step,
+    # Council shapes for the metric pages' maps, simplified once per build.
+    map_shapes_step,
     # Early-warning flags read the observations, comparisons and similar authorities above; they go
     # to the restricted store (and to the public catalogue only if LACAT_FLAGS_PUBLIC allows).
     flags_step,

@@ -23,6 +23,7 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
 LOCALGOV = Namespace("http://reference.data.gov.uk/def/local-government#")
 STATGEO = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
 GOV_YEAR = Namespace("http://reference.data.gov.uk/id/government-year/")
 YEAR = Namespace("http://reference.data.gov.uk/id/year/")
 DAY = Namespace("http://reference.data.gov.uk/id/day/")
@@ -59,6 +60,7 @@ PREFIXES: dict[str, str] = {
     "unit": str(QUDT_UNIT),
     "localgov": str(LOCALGOV),
     "statgeo": str(STATGEO),
+    "geo": str(GEO),
     "lacat": str(LACAT),
     "lacatc": str(LACAT_CONCEPT),
 }
@@ -150,6 +152,13 @@ class Uris:
 
     def neighbour(self, method: str, code: str, rank: int) -> str:
         return self._id("neighbour", method, code, str(rank))
+
+    # The metric pages' maps (catalogue/map_shapes.py).
+    def map_frame(self) -> str:
+        return self._id("map", "england")
+
+    def map_shape(self, code: str) -> str:
+        return self._id("map", "england", "shape", code)
 
     def similarity_agreement(self, own_method: str) -> str:
         """How far the catalogue's own similar councils of a tier agree with ONS's (catalogue/ons_neighbours.py)."""

@@ -18,6 +18,7 @@ from web.conneg import BY_SUFFIX, FORMATS, negotiate, rdf_response
 from web.explorer_data import Catalogue, Metric, catalogue, medians, observations, rank_text, sort_periods
 from web.learn_from import for_metric as learn_from_for_metric
 from web.linked_data import alternates, html_view
+from web.maps import choropleths
 from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("metrics_pages", __name__)
@@ -108,7 +109,8 @@ def latest_values(m: Metric, period: str) -> tuple[list[dict[str, object]], dict
         o = found.get(uri)
         if o is None:
             continue
-        rows.append({"code": a.code, "label": a.label, "type": a.type_label, "value": o.value, "missing": o.missing,
+        rows.append({"code": a.code, "label": a.label, "type": a.type_label, "type_code": a.type_code,
+                     "value": o.value, "missing": o.missing,
                      "reason": o.reason, "band": o.band_label, "band_code": o.band, "mads": o.mads,
                      "status": o.status, "obs": uri, "current": a.current})
     england = found.get(england_uri)
@@ -239,6 +241,7 @@ def metric_page(m: Metric):
         alternates=alternates(f"metric/{m.slug}"),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Metrics", "href": "/metrics"}, {"text": m.label}],
         learn_from=learn_from_for_metric(store, m.uri),
+        maps=choropleths(store, c, m, period, rows, chosen.code if chosen else None),
     )
 
 
