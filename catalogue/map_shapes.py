@@ -22,10 +22,10 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
 
-from catalogue.build import BuildContext, GraphOutput
-from core.problems import SourceError, display_name
+from catalogue.step import BuildContext, GraphOutput
+from core.problems import SourceError
 from core.uris import GEO, LACAT, Uris
-from ingest.geography import Register, load_register
+from ingest.geography import Register
 
 SOURCE = Path("geography") / "boundaries" / "ons_uk_topojson_2014-2025.topo.json"
 LAYERS = ("ltla", "utla", "cty", "cauth")
@@ -216,7 +216,7 @@ def authority_shapes(register: Register, shapes: dict[str, Shape]) -> dict[str, 
 
 def map_graph(frame: Frame, by_authority: dict[str, Shape], uris: Uris, sources_dir: Path) -> Graph:
     g = Graph()
-    source_file = URIRef(uris.base + "id/source-file/" + display_name(sources_dir / SOURCE).replace("/", "--"))
+    source_file = URIRef(uris.source_file(sources_dir / SOURCE))
     node = URIRef(uris.map_frame())
     g.add((node, RDF.type, LACAT.MapFrame))
     g.add((node, RDFS.label, Literal("Map of England's councils", lang="en")))
@@ -238,7 +238,7 @@ def map_graph(frame: Frame, by_authority: dict[str, Shape], uris: Uris, sources_
 def map_shapes_step(ctx: BuildContext) -> list[GraphOutput]:
     sources_dir = ctx.settings.sources_dir
     frame, shapes = read_shapes(sources_dir)
-    by_authority = authority_shapes(load_register(sources_dir), shapes)
+    by_authority = authority_shapes(ctx.register, shapes)
     size = sum(len(s.path) for s in by_authority.values())
     ctx.log(f"      {len(by_authority)} councils drawn from {len(shapes)} boundaries, {size / 1024:.0f} KiB of paths")
     return [GraphOutput(ctx.graph("map"), map_graph(frame, by_authority, ctx.uris, sources_dir),

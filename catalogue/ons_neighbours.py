@@ -191,7 +191,7 @@ def _decimal(x: float, places: int = 6) -> Literal:
 
 def ons_graph(results: list[OnsLists], agreements: list[Agreement], uris: Uris, sources_dir: Path) -> Graph:
     g = Graph()
-    source_file = URIRef(uris.base + "id/source-file/" + display_name(sources_dir / SOURCE).replace("/", "--"))
+    source_file = URIRef(uris.source_file(sources_dir / SOURCE))
     for res in results:
         t = res.table
         method = URIRef(uris.similarity_method(t.method))
