@@ -227,3 +227,27 @@ def test_unknown_council_code_is_refused(tmp_path: Path, register: Register) -> 
 def test_the_bundled_copy_is_the_ons_file() -> None:
     digest = hashlib.sha256(WORKBOOK.read_bytes()).hexdigest()
     assert digest == "77f79eb5f2c281011103b3430eb97d72338c6d5e0a6fb0fd48c55eb1c676845f"
+
+
+@pytest.mark.browser
+def test_choosing_ons_neighbours_in_chromium_without_javascript(browser, live_server: str, workbook_lists) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    try:
+        pg.goto(f"{live_server}/compare/{RECYCLING}/TRF")
+        pg.check("#group-ons")
+        with pg.expect_navigation():
+            pg.click("#choose-group ~ form button[type=submit]")
+        assert "group=ons" in pg.url
+        rows = pg.locator("#compare-table tbody th[scope=row] a").evaluate_all(
+            "els => els.map(e => e.getAttribute('href').split('/').pop())")
+        assert rows == ["TRF", *workbook_lists["lower-tier"]["TRF"]]
+        pg.check("#group-custom")
+        pg.select_option("#with", ["MAN", "SLF"])
+        with pg.expect_navigation():
+            pg.click("#choose-group ~ form button[type=submit]")
+        rows = pg.locator("#compare-table tbody th[scope=row] a").evaluate_all(
+            "els => els.map(e => e.getAttribute('href').split('/').pop())")
+        assert rows == ["TRF", "MAN", "SLF"]
+    finally:
+        context.close()
