@@ -81,11 +81,13 @@ def _metric(g: Graph, uris: Uris, e: Edition, m: FrameworkMetric, scheme: URIRef
     if m.note:
         g.add((node, SKOS.scopeNote, Literal(m.note, lang="en")))
     # Only a published metric has a metric dataset in the DCAT catalogue (catalogue/dcat.py).
-    if m.catalogue_metric and m.catalogue_metric in linked:
-        metric = URIRef(uris.metric(m.catalogue_metric))
+    for slug in m.catalogue_metrics:
+        if slug not in linked:
+            continue
+        metric = URIRef(uris.metric(slug))
         g.add((node, LACAT.catalogueMetric, metric))
         g.add((metric, LACAT.inFrameworkEdition, node))
-        g.add((node, LACAT.figuresIn, URIRef(uris.metric_dataset(m.catalogue_metric))))
+        g.add((node, LACAT.figuresIn, URIRef(uris.metric_dataset(slug))))
         g.add((node, LACAT.mappingBasis, Literal(" ".join(str(m.mapping_basis).split()), lang="en")))
 
 
@@ -195,7 +197,7 @@ def frameworks_step(ctx: BuildContext) -> list[GraphOutput]:
     # The page texts are described here; the Oflog files already are, by the metrics step.
     own = [f for f in files if f.parent.name == "lof"]
     g += provenance_graph(own, settings.sources_dir, ctx.uris)
-    mapped = sum(1 for e in editions for m in e.metrics if m.catalogue_metric in loaded)
+    mapped = sum(1 for e in editions for m in e.metrics if set(m.catalogue_metrics) & loaded)
     ctx.log(f"      {len(editions)} framework editions, {sum(len(e.outcomes) for e in editions)} outcomes, "
             f"{sum(len(e.metrics) for e in editions)} metrics ({mapped} with a catalogue metric)")
     records = [e.path for e in editions] + [settings.records_dir / "frameworks" / "framework.schema.json"]

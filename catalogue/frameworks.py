@@ -7,7 +7,8 @@ each field; the rules below check what a schema cannot (references between field
 editions). Every problem names the file, the line and the field, and no record of a broken set
 loads.
 
-A framework metric maps to a catalogue metric only by an explicit `catalogue_metric` slug. A slug
+A framework metric maps to catalogue metrics only by explicit `catalogue_metric` slugs (one, or a
+list where the catalogue splits the framework metric, e.g. by sex). A slug
 with no metric record is not an error (metric records come and go with the sources), but it links
 nothing: `mapping_notes` lists such slugs for the build log.
 """
@@ -43,7 +44,7 @@ class FrameworkMetric:
     availability: str = UNKNOWN
     source_organisation: str = UNKNOWN
     esd_metric_types: list[int] = field(default_factory=list)
-    catalogue_metric: str | None = None
+    catalogue_metrics: list[str] = field(default_factory=list)
     mapping_basis: str | None = None
     note: str | None = None
 
@@ -83,13 +84,19 @@ class Edition(Record):
         return next((o for o in self.outcomes if o.number == number), None)
 
 
+def _slugs(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _metric(d: dict[str, Any], default_source: str, outcome: int | None) -> FrameworkMetric:
     numbers = ([outcome] if outcome is not None else []) + list(d.get("also_in_outcomes", []))
     return FrameworkMetric(
         key=d["key"], label=" ".join(d["label"].split()), source=d.get("source", default_source), outcomes=numbers,
         label_complete=d.get("label_complete", True), notation=d.get("notation"), type=d.get("type", UNKNOWN),
         availability=d.get("availability", UNKNOWN), source_organisation=d.get("source_organisation", UNKNOWN),
-        esd_metric_types=list(d.get("esd_metric_types", [])), catalogue_metric=d.get("catalogue_metric"),
+        esd_metric_types=list(d.get("esd_metric_types", [])), catalogue_metrics=_slugs(d.get("catalogue_metric")),
         mapping_basis=d.get("mapping_basis"), note=d.get("note"))
 
 
@@ -253,9 +260,9 @@ def mapping_notes(editions: Iterable[Edition], published: set[str], known: set[s
     notes = []
     for e in editions:
         for m in e.metrics:
-            slug = m.catalogue_metric
-            if slug and slug not in known:
-                notes.append(f"{e.slug}: metric {m.key} maps to {slug}, which has no metric record")
-            elif slug and slug not in published:
-                notes.append(f"{e.slug}: metric {m.key} maps to {slug}, which is not published")
+            for slug in m.catalogue_metrics:
+                if slug not in known:
+                    notes.append(f"{e.slug}: metric {m.key} maps to {slug}, which has no metric record")
+                elif slug not in published:
+                    notes.append(f"{e.slug}: metric {m.key} maps to {slug}, which is not published")
     return notes

@@ -166,3 +166,22 @@ def test_leeds_example_counts_the_values_leeds_has(store) -> None:
             <http://purl.org/linked-data/sdmx/2009/dimension#refArea> ?leeds .
             ?leeds dcterms:identifier "LDS" ; a lacat:LocalAuthority }""", m=URIRef(metric))
         assert r["leedsValues"] == direct[0]["n"], metric
+
+
+def test_a_framework_metric_split_by_the_catalogue_links_every_part(settings) -> None:
+    """One framework metric (healthy life expectancy, split by male and female) may map to several
+    catalogue metrics; only the ones the build loaded are linked."""
+    uris = Uris(settings.base_uri)
+    edition = {e.slug: e for e in load_frameworks(PROJECT_ROOT / "catalogue" / "records")}["lof-2026-02-first-edition"]
+    hle = next(m for m in edition.metrics if m.key == "healthy-life-expectancy-at-birth")
+    hle.catalogue_metrics = ["hle-female", "hle-male", "hle-not-loaded"]
+    hle.mapping_basis = "test"
+    g = Graph()
+    edition_graph(g, uris, edition, {"hle-female", "hle-male"}, PROJECT_ROOT / "ingest" / "sources")
+    node = URIRef(uris.framework_metric(edition.slug, hle.key))
+    assert set(g.objects(node, LACAT.catalogueMetric)) == {URIRef(uris.metric("hle-female")), URIRef(uris.metric("hle-male"))}
+    assert set(g.objects(node, LACAT.figuresIn)) == {URIRef(uris.metric_dataset("hle-female")),
+                                                     URIRef(uris.metric_dataset("hle-male"))}
+    assert len(list(g.objects(node, LACAT.mappingBasis))) == 1
+    assert set(g.objects(node, SKOS.exactMatch)) == {URIRef("http://id.esd.org.uk/metricType/3155"),
+                                                     URIRef("http://id.esd.org.uk/metricType/3156")}

@@ -105,7 +105,7 @@ def test_every_mapping_names_a_published_metric_record(editions) -> None:
     refs = load_metric_records(RECORDS)
     published = {r.slug for r in refs if r.published}
     assert mapping_notes(editions.values(), published, {r.slug for r in refs}) == []
-    mapped = {m.catalogue_metric for e in editions.values() for m in e.metrics if m.catalogue_metric}
+    mapped = {slug for e in editions.values() for m in e.metrics for slug in m.catalogue_metrics}
     assert "defra-household-recycling-rate" in mapped and len(mapped) >= 11
 
 
@@ -143,6 +143,11 @@ def problems_of(records: Path) -> list:
     (FIRST, lambda t: t.replace("    mapping_basis: >-\n      The catalogue metric is DEFRA", "    note: >-\n"
                                 "      The catalogue metric is DEFRA", 1), "unplaced_metrics.18.catalogue_metric",
      "mapping-has-basis"),
+    (FIRST, lambda t: t.replace("catalogue_metric: defra-household-recycling-rate", "catalogue_metric: []"),
+     "unplaced_metrics.18.catalogue_metric", "schema:minItems"),
+    (FIRST, lambda t: t.replace("catalogue_metric: defra-household-recycling-rate",
+                                "catalogue_metric: [defra-household-recycling-rate, Bad Slug]"),
+     "unplaced_metrics.18.catalogue_metric.1", "schema:pattern"),
     (FIRST, lambda t: t.replace("previous_version: lof-2025-07-draft", "previous_version: lof-2024-draft"),
      "previous_version", "known-previous"),
     (FIRST, lambda t: t.replace("previous_version: lof-2025-07-draft", "previous_version: oflog-data-explorer"),

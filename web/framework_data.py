@@ -18,6 +18,15 @@ from web.per_build import per_build
 
 
 @dataclass
+class CatalogueLink:
+    """A catalogue metric a framework metric is mapped to, with how many values the build loaded."""
+
+    slug: str
+    label: str
+    observations: int
+
+
+@dataclass
 class FMetric:
     uri: str
     key: str
@@ -34,21 +43,19 @@ class FMetric:
     esd_types: list[str]
     note: str = ""
     notation: str = ""
-    catalogue_slug: str = ""
-    catalogue_label: str = ""
-    observations: int = 0
+    catalogue: list[CatalogueLink] = field(default_factory=list)
+
+    @property
+    def with_figures(self) -> list[CatalogueLink]:
+        return [c for c in self.catalogue if c.observations > 0]
 
     @property
     def has_figures(self) -> bool:
-        return bool(self.catalogue_slug) and self.observations > 0
+        return bool(self.with_figures)
 
     @property
-    def figures_text(self) -> str:
-        if self.has_figures:
-            return f"Yes: {self.observations:,} values"
-        if self.catalogue_slug:
-            return "Mapped, but no values loaded"
-        return "No"
+    def observations(self) -> int:
+        return sum(c.observations for c in self.catalogue)
 
 
 @dataclass
@@ -185,10 +192,12 @@ def load(store: Store, uris: Uris) -> Frameworks:
                 availability=notation(r, "availabilityConcept"), availability_label=label(r, "availabilityConcept"),
                 organisation=_text(r, "orgName"), organisation_code=_text(r, "orgCode"),
                 source_title=_text(r, "sourceTitle"), source_url=_text(r, "sourceUrl"), outcomes=[], esd_types=[],
-                note=_text(r, "note"), notation=_text(r, "notation"), catalogue_slug=_text(r, "catalogueSlug"),
-                catalogue_label=_text(r, "catalogueLabel"), observations=int(str(r.get("observations") or 0)))
+                note=_text(r, "note"), notation=_text(r, "notation"))
             metrics[m.uri] = m
             editions[_text(r, "edition")].metrics.append(m)
+        slug = _text(r, "catalogueSlug")
+        if slug and slug not in {c.slug for c in m.catalogue}:
+            m.catalogue.append(CatalogueLink(slug, _text(r, "catalogueLabel"), int(str(r.get("observations") or 0))))
         if r.get("number") is not None and int(str(r["number"])) not in m.outcomes:
             m.outcomes.append(int(str(r["number"])))
         esd = _text(r, "esd").rsplit("/", 1)[-1]
@@ -199,6 +208,7 @@ def load(store: Store, uris: Uris) -> Frameworks:
         for m in e.metrics:
             m.outcomes.sort()
             m.esd_types.sort(key=int)
+            m.catalogue.sort(key=lambda c: c.slug)
             for n in m.outcomes:
                 outcome = e.outcome(n)
                 if outcome is not None:

@@ -56,9 +56,9 @@ def metric_rows(e: FEdition, metrics: list[FMetric]) -> list[dict[str, object]]:
     return [{"edition": e.slug, "outcomes": " ".join(str(n) for n in m.outcomes), "key": m.key, "label": m.label,
              "label_complete": m.label_complete, "type": m.type or "unknown", "availability": m.availability,
              "source_organisation": m.organisation_code or "unknown", "esd_metric_types": " ".join(m.esd_types),
-             "catalogue_metric": m.catalogue_slug or None, "has_figures": m.has_figures,
+             "catalogue_metric": " ".join(c.slug for c in m.catalogue) or None, "has_figures": m.has_figures,
              "observations": m.observations,
-             "metric_page": f"/doc/metric/{m.catalogue_slug}" if m.has_figures else None, "uri": m.uri}
+             "metric_page": " ".join(f"/doc/metric/{c.slug}" for c in m.with_figures) or None, "uri": m.uri}
             for m in metrics]
 
 
@@ -75,7 +75,7 @@ def twin(rows: list[dict[str, object]], columns: list[str], fmt: str, filename: 
 def framework_metrics_of(slug: str) -> list[tuple[FEdition, FMetric]]:
     """The framework metrics a catalogue metric carries the figures of, newest edition first, for
     the metric page (a template global, so the metric pages need not know about frameworks)."""
-    found = [(e, m) for e in model().editions.values() for m in e.metrics if m.catalogue_slug == slug]
+    found = [(e, m) for e in model().editions.values() for m in e.metrics if slug in {c.slug for c in m.catalogue}]
     return sorted(found, key=lambda em: em[0].issued, reverse=True)
 
 
