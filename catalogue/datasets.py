@@ -339,7 +339,7 @@ def load_dataset_records(records_dir: Path, sources_dir: Path) -> list[DatasetRe
 # Metric records, owned by the metrics part of the project: read only what the catalogue needs.
 
 # Lifecycle states in which a metric is not (or no longer) published; "approved" awaits `lacat metric publish`.
-UNPUBLISHED = {"draft", "proposed", "approved", "retired", "withdrawn", "deprecated"}
+UNPUBLISHED = {"draft", "proposed", "approved", "retired", "superseded", "withdrawn", "deprecated"}
 
 
 @dataclass
@@ -358,10 +358,18 @@ class MetricRef:
     description: str
     path: Path
     periods: list[str] = field(default_factory=list)
+    retired_on: str = ""  # ISO date, for a retired or superseded metric
+    replaced_by: str = ""  # slug of the metric that supersedes it
 
     @property
     def published(self) -> bool:
         return self.status.lower() not in UNPUBLISHED
+
+    @property
+    def ended(self) -> bool:
+        """Retired or superseded: no new figures, but its dataset stays in the catalogue with its end date
+        (a harvester that saw it must see it end, not vanish)."""
+        return self.status.lower() in ("retired", "superseded")
 
 
 def _first_text(data: dict[str, Any], *keys: str) -> str:
@@ -409,5 +417,7 @@ def load_metric_records(records_dir: Path) -> list[MetricRef]:
             description=_first_text(data, "definition", "description"),
             path=path,
             periods=[str(p) for p in data.get("periods") or [] if isinstance(p, (str, int))],
+            retired_on=str(data.get("retired_on") or ""),
+            replaced_by=str(data.get("replaced_by") or ""),
         ))
     return out

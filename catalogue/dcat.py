@@ -282,10 +282,19 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
     g.add((ds, DCTERMS.title, Literal(title, lang="en")))
     g.add((ds, RDFS.label, Literal(title, lang="en")))
     desc = m.description or f"Values of the metric '{m.title}'."
+    if m.ended:
+        desc += (f" {'Superseded' if m.replaced_by else 'Retired'}"
+                 f"{' on ' + m.retired_on if m.retired_on else ''}: no new figures are published; past figures stay.")
     g.add((ds, DCTERMS.description, Literal(desc + " Published by this catalogue with caveats on the metric's page.",
                                             lang="en")))
     g.add((ds, DCTERMS.publisher, project))
     g.add((ds, DCTERMS.subject, metric))
+    if m.ended:
+        # Ended, not deleted: the date it ended and what replaces it; the past figures stay queryable.
+        if m.retired_on:
+            g.add((ds, LACAT.retiredOn, Literal(m.retired_on, datatype=XSD.date)))
+        if m.replaced_by:
+            g.add((ds, DCTERMS.isReplacedBy, URIRef(uris.metric_dataset(m.replaced_by))))
     if qb_dataset:
         g.add((ds, DCTERMS.relation, URIRef(qb_dataset)))
     if m.service_area:
@@ -313,7 +322,8 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
         licence = add_licence(g, LICENCES[code][0], LICENCES[code][1])
         g.add((ds, DCTERMS.license, licence))
     base = uris.base
-    for key, label, suffix, mt, conforms in METRIC_DISTRIBUTIONS:
+    # Data packages are made for published metrics only; an ended metric keeps the SPARQL distribution.
+    for key, label, suffix, mt, conforms in METRIC_DISTRIBUTIONS if m.published else []:
         dist = URIRef(uris.distribution("metric-" + m.slug, key))
         # The paths web/downloads.py serves (docs/data-packages.md).
         url = URIRef(f"{base}downloads/metric/{m.slug}.{suffix}")
@@ -351,7 +361,11 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
         for p in m.periods:
             span = period_dates(p)
             ed = URIRef(str(ds) + "/edition/" + p)
+            # Listed by the catalogue itself: harvesters (ckanext-dcat, data.gov.uk) follow
+            # dcat:dataset from the catalogue and never discover a dataset only a series points at.
+            g.add((catalogue, DCAT.dataset, ed))
             g.add((ed, RDF.type, DCAT.Dataset))
+            g.add((ed, DCTERMS.publisher, project))
             g.add((ed, DCTERMS.title, Literal(f"{m.title}, {p}", lang="en")))
             g.add((ed, RDFS.label, Literal(f"{m.title}, {p}", lang="en")))
             g.add((ed, DCTERMS.description, Literal(f"Values of '{m.title}' for {p}.", lang="en")))
@@ -379,6 +393,7 @@ def sdl_series(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, publ
     ds = URIRef(uris.dataset(rec.slug))
     for ed in rec.editions:
         node = URIRef(uris.dataset(rec.slug) + "/edition/" + ed.year)
+        g.add((catalogue, DCAT.dataset, node))
         g.add((node, RDF.type, DCAT.Dataset))
         title = f"{rec.title}, {ed.year}"
         g.add((node, DCTERMS.title, Literal(title, lang="en")))
@@ -441,7 +456,7 @@ def catalogue_graph(uris: Uris, records: list[DatasetRecord], metrics: list[Metr
             sdl_series(g, uris, rec, cat, organisation(g, uris, rec.publisher))
             g.add((ds, FOAF.page, add_document(g, uris.base + "sdl", "The Single Data List in this catalogue")))
     for m in metrics:
-        if m.published:
+        if m.published or m.ended:
             metric_dataset(g, uris, m, by_slug, cat, service, project, qb_datasets.get(m.slug))
     return g
 
@@ -475,9 +490,10 @@ def dcat_step(ctx: BuildContext) -> list[GraphOutput]:
         missing = [s.dataset for s in m.sources if s.dataset not in known]
         if missing:
             ctx.log(f"      note: metric {m.slug} names unknown source dataset(s) {', '.join(missing)}")
-    qb = {m.slug: metric_dataset_uri(reader, ctx.uris.metric(m.slug)) for m in metrics if m.published}
+    qb = {m.slug: metric_dataset_uri(reader, ctx.uris.metric(m.slug)) for m in metrics if m.published or m.ended}
     g = catalogue_graph(ctx.uris, records, metrics, settings.sources_dir, qb)
     g += framework_entries(ctx.uris, URIRef(ctx.uris.catalogue()), load_frameworks(settings.records_dir))
     sources = [r.path for r in records] + [m.path for m in metrics]
-    ctx.log(f"      {len(records)} source datasets, {sum(m.published for m in metrics)} metric datasets")
+    ctx.log(f"      {len(records)} source datasets, {sum(m.published for m in metrics)} metric datasets, "
+            f"{sum(m.ended for m in metrics)} ended")
     return [GraphOutput(ctx.graph("catalogue"), g, sources=sources, label="DCAT catalogue")]

@@ -72,6 +72,7 @@ def _metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str,
     higher = next((r["higherIsBetter"] for r in info if "higherIsBetter" in r), None)
     periods = sorted({r["periodKey"] for r in info})
     method = next((r["method"] for r in info if "method" in r), None)
+    decimals = next((r["decimals"] for r in info if "decimals" in r), None)
     mads: dict[str, tuple[Decimal, Decimal]] = {
         r["observation"].value: (Decimal(r["mad"].value), Decimal(r["mads"].value))
         for r in store.select(_query("flags-medians"), {"metric": iri(metric_uri)})}
@@ -93,7 +94,8 @@ def _metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str,
                 table.setdefault(r["authority"], []).append(r["peer"])
             peers_cache[method] = table
         peers = peers_cache[method]
-    return MetricData(metric_uri, higher if isinstance(higher, bool) else None, periods, observations, peers)
+    return MetricData(metric_uri, higher if isinstance(higher, bool) else None, periods, observations, peers,
+                      decimals if isinstance(decimals, int) else None)
 
 
 def _query(name: str) -> str:

@@ -26,6 +26,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from catalogue.flags import metric_data
 from catalogue.rules import MetricData, _fmt
 from catalogue.step import BuildContext, GraphOutput
+from core.figures import figure
 from core.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
 
 THRESHOLD = Decimal("1.5")
@@ -46,7 +47,12 @@ def _round(x: Decimal) -> Decimal:
 
 
 def findings(data: MetricData) -> list[dict[str, object]]:
-    """Learn-from findings of one metric (plain dicts, for the graph and for tests)."""
+    """Learn-from findings of one metric (plain dicts, for the graph and for tests). The values stay
+    exact; the sentences show them at the precision the source publishes."""
+
+    def shown(x: Decimal) -> str:
+        return figure(x, data.decimal_places) if data.decimal_places is not None else _fmt(x)
+
     if data.higher_is_better is None or not data.periods or not data.peers:
         return []
     sign = Decimal(1) if data.higher_is_better else Decimal(-1)
@@ -66,7 +72,7 @@ def findings(data: MetricData) -> list[dict[str, object]]:
                 out.append({"kind": "markedly-better", "authority": authority, "period": latest, "value": obs.value,
                             "peer_median": m, "peer_mad": d, "peers": len(values), "score": _round(score),
                             "observations": [obs.uri], "baseline": None,
-                            "detail": f"{_fmt(obs.value)} in {latest}, against a median of {_fmt(m)} across "
+                            "detail": f"{shown(obs.value)} in {latest}, against a median of {shown(m)} across "
                                       f"{len(values)} similar councils ({_fmt(_round(score))} of their MADs better)."})
         if baseline is None or baseline == latest:
             continue
@@ -85,8 +91,8 @@ def findings(data: MetricData) -> list[dict[str, object]]:
             out.append({"kind": "most-improved", "authority": authority, "period": latest, "value": change,
                         "peer_median": mc, "peer_mad": dc, "peers": len(changes), "score": _round(score),
                         "observations": [obs.uri, base.uri], "baseline": baseline,
-                        "detail": f"Changed by {_fmt(change)} from {baseline} ({_fmt(base.value)}) to {latest} "
-                                  f"({_fmt(obs.value)}), against a median change of {_fmt(mc)} across "
+                        "detail": f"Changed by {shown(change)} from {baseline} ({shown(base.value)}) to {latest} "
+                                  f"({shown(obs.value)}), against a median change of {shown(mc)} across "
                                   f"{len(changes)} similar councils."})
     return out
 

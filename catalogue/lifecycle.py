@@ -45,8 +45,9 @@ PUBLIC_STATUSES = frozenset({"published", "retired", "superseded"})
 # Fields that say what happens to the record rather than what the metric means: a change to them
 # is not a new version of the definition. New periods and new yearly source files are new data
 # releases of the same definition; the datasets the figures come from are compared instead.
+# decimal_places is how figures are shown, not what they mean: changing it needs no new version.
 NOT_DEFINITION = frozenset({"status", "version", "changes", "approval", "publication_basis", "periods",
-                            "sources", "related", "replaced_by", "retired_on"})
+                            "sources", "related", "replaced_by", "retired_on", "decimal_places"})
 # What a metric must state before it can be published.
 PUBLISH_NEEDS = ("definition", "unit", "polarity", "caveats", "sources")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")

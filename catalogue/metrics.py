@@ -88,6 +88,8 @@ def definitions_graph(records: list[MetricRecord], uris: Uris, counts: dict[str,
         g.add((dim, RDFS.label, Literal(label, lang="en")))
     g.add((SDMX_ATTR.unitMeasure, RDF.type, QB.AttributeProperty))
     g.add((SDMX_ATTR.unitMeasure, RDFS.label, Literal("Unit of measure", lang="en")))
+    g.add((SDMX_ATTR.decimals, RDF.type, QB.AttributeProperty))
+    g.add((SDMX_ATTR.decimals, RDFS.label, Literal("Decimals", lang="en")))
     scheme = URIRef(f"{LACAT_CONCEPT}metric")
     for record in records:
         d = record.data
@@ -105,6 +107,8 @@ def definitions_graph(records: list[MetricRecord], uris: Uris, counts: dict[str,
         g.add((m, SKOS.definition, Literal(d["definition"].strip(), lang="en")))
         g.add((m, RDFS.range, XSD.decimal))
         g.add((m, LACAT.unit, unit_uri(d["unit"])))
+        # The precision the source publishes: what every page, chart and spreadsheet rounds to.
+        g.add((m, SDMX_ATTR.decimals, Literal(int(d["decimal_places"]))))
         g.add((m, LACAT.polarity, concept("polarity", d["polarity"])))
         if d["polarity"] != "neither":
             g.add((m, LACAT.higherIsBetter, Literal(d["polarity"] == "higher")))

@@ -248,6 +248,7 @@ class MetricData:
     periods: list[str]  # covered period keys, ascending
     observations: dict[tuple[str, str], Observation]  # (authority URI, period key) -> observation
     peers: dict[str, list[str]]  # authority URI -> similar authority URIs (the metric's method)
+    decimal_places: int | None = None  # the precision the source publishes (texts round to it)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class Metric:
     row: dict[str, str]  # the metrics table row
     caveats: list[str]
     sources: list[Source]
+    decimal_places: int | None = None  # the precision the source publishes (spreadsheets show it)
 
     @property
     def slug(self) -> str:
@@ -140,7 +141,8 @@ def read_content(store: Store, base: str) -> Content:
             "service_area": notation(_v(r, "serviceArea")), "metric_type": notation(_v(r, "metricType")),
             "version": version_text, "modified": _v(r, "modified"), "latest_period": _v(r, "latest"),
             "methodology": _v(r, "methodology"), "uri": uri,
-        }, caveats.get(uri, []), [sources[uri][k] for k in sorted(sources.get(uri, {}))])
+        }, caveats.get(uri, []), [sources[uri][k] for k in sorted(sources.get(uri, {}))],
+            int(_v(r, "decimals")) if _v(r, "decimals") else None)
     metrics = dict(sorted(metrics.items(), key=lambda kv: kv[1].slug))
 
     authorities: dict[str, dict[str, str]] = {}

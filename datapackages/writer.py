@@ -19,6 +19,7 @@ from typing import Any
 
 import xlsxwriter
 
+from core.figures import excel_format
 from datapackages.cells import neutralise
 from datapackages.content import CC_BY_URI, LICENCE_NAMES, OGL_URI, Content, PackageSpec, Source, value_range
 from datapackages.schemas import AUTHORITIES, CAVEATS, ENGLAND, MEMBERSHIPS, METRICS, OBSERVATIONS, Table
@@ -157,7 +158,12 @@ def _xlsx_text(value: str) -> str:
     return _XML_ILLEGAL.sub("", str(neutralise(value)))
 
 
-def _write_row(ws: Any, r: int, columns: list[Any], row: dict[str, str]) -> None:
+# Columns holding a metric's figures: shown at the metric's published precision (the cell keeps the
+# exact value; only its number format rounds what a reader sees).
+FIGURE_COLUMNS = frozenset({"value", "england_median"})
+
+
+def _write_row(ws: Any, r: int, columns: list[Any], row: dict[str, str], figure_format: Any = None) -> None:
     for c, column in enumerate(columns):
         value = row.get(column.name, "")
         if value == "":
@@ -165,7 +171,10 @@ def _write_row(ws: Any, r: int, columns: list[Any], row: dict[str, str]) -> None
         if column.type in ("number", "integer"):
             # Written as a number, never as text that could be read as a formula. A spreadsheet
             # holds numbers as IEEE doubles, so the float loses nothing a spreadsheet could keep.
-            ws.write_number(r, c, float(value))
+            if figure_format is not None and column.name in FIGURE_COLUMNS:
+                ws.write_number(r, c, float(value), figure_format)
+            else:
+                ws.write_number(r, c, float(value))
         else:
             ws.write_string(r, c, _xlsx_text(value))
 
@@ -201,12 +210,15 @@ def workbook(content: Content, spec: PackageSpec, desc: dict[str, Any]) -> bytes
     for r, line in enumerate(lines):
         for c, text in enumerate(line):
             about.write_string(r, c, text)
+    places = {m.slug: m.decimal_places for m in content.metrics.values() if m.decimal_places is not None}
+    formats = {n: wb.add_format({"num_format": excel_format(n)}) for n in sorted(set(places.values()))}
     for table, data in _tables(content, spec):
         ws = wb.add_worksheet(table.name[:31])
         for c, column in enumerate(table.columns):
             ws.write_string(0, c, column.name)
         for r, row in enumerate(data, 1):
-            _write_row(ws, r, table.columns, row)
+            n = places.get(row.get("metric", "")) if "metric" in row else None
+            _write_row(ws, r, table.columns, row, formats.get(n) if n is not None else None)
     wb.close()
     # The save time is stamped into docProps/core.xml (as the modified date) and each zip entry:
     # replace both, so the same catalogue always gives the same bytes.

@@ -48,7 +48,7 @@ def complete_record() -> str:
     original = yaml.safe_load((PROJECT_ROOT / "catalogue/records/metrics" / f"{REPLACED}.yaml").read_text("utf-8"))
     data = {k: original[k] for k in ("code", "label", "short_label") if k in original}
     data = {"slug": SLUG, **data, "definition": OLD_DEFINITION}
-    for k in ("unit", "polarity", "polarity_basis", "service_area", "metric_type", "methodology", "caveats",
+    for k in ("unit", "decimal_places", "polarity", "polarity_basis", "service_area", "metric_type", "methodology", "caveats",
               "sources", "tiers", "comparison_groups", "periods"):
         data[k] = original[k]
     data.update({"status": "draft", "version": 1,

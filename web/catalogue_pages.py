@@ -22,14 +22,15 @@ from catalogue.reports import BY_NAME, REPORTS, run_report
 from core.queries import construct, iri, select
 from core.store import Store
 from core.uris import PREFIXES
-from web import get_store, settings
+from web import get_store, settings, structured_data
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, rdf_response
 from web.linked_data import alternates, html_view
 from web.per_build import per_build
 
 bp = Blueprint("catalogue_pages", __name__)
 
-_DATASET_PATH = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}(/edition/\d{4}(-\d{2})?)?$")
+# An edition is named by its period key (core/periods.py): 2016-17, AY2019-20, 2023.
+_DATASET_PATH = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}(/edition/(AY|SY)?\d{4}(-\d{2}|-\d{4}|-\d{2}-\d{2})?)?$")
 _REF = re.compile(r"^\d{3}-\d{2}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
 KIND_LABELS = {"source": "Source dataset", "metric": "Metric dataset", "sdl": "Single Data List collection"}
@@ -114,6 +115,7 @@ def catalogue_html() -> str:
         "catalogue.html", title="Data catalogue", counts=counts, sources=sources, metrics=metrics,
         alternates=[{"href": f"/catalogue.{f.suffix}", "type": f.media_type} for f in FORMATS if f.rdf],
         formats=[f for f in FORMATS if f.rdf], base=_base(),
+        schema_org=structured_data.catalogue(_base(), [(i.uri, i.title) for i in sources + metrics]),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Data catalogue"}],
     )
 
@@ -318,6 +320,7 @@ def sdl_collection_view(rest: str):
         "sdl_collection.html", title=f"{c['ref']} {c['title']}", c=c, changes=changes,
         sources=[u for u in uses if u["kind"] == "source"], metrics=[u for u in uses if u["kind"] == "metric"],
         uri=uri, alternates=alternates("sdl-collection/" + rest),
+        schema_org=structured_data.sdl_collection(c, uri, _base()),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Single Data List", "href": "/sdl"}, {"text": c["ref"]}],
     )
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import altair as alt
 
+from core.figures import d3_format
+
 # GOV.UK palette: text black, blue for the focus series, dark grey for the others, and a
 # contrasting orange for the England median so it is distinguishable without colour names.
 BLUE = "#1d70b8"
@@ -45,40 +47,52 @@ def _finish(skeleton: str, description: str, datasets: dict[str, list[dict]]) ->
     return out
 
 
+def _value_tip(title: str, places: int | None) -> alt.Tooltip:
+    # At the metric's published precision: a tooltip must not show a file's floating-point noise.
+    if places is None:
+        return alt.Tooltip("value:Q", title=title)
+    return alt.Tooltip("value:Q", title=title, format=d3_format(places))
+
+
+def _value_axis(places: int | None) -> alt.Axis | alt.UndefinedType:
+    return alt.Axis(format=d3_format(places)) if places is not None else alt.Undefined
+
+
 def to_attribute(spec: dict) -> str:
     """The spec as compact JSON for a data-vega-spec attribute (Jinja escapes it on output)."""
     return json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
 
 
 def distribution(rows: Sequence[dict], value_title: str, medians: Sequence[dict], highlight: str | None,
-                 description: str) -> dict:
+                 description: str, places: int | None = None) -> dict:
     """Every council's value in one period, ranked, with the England median(s) as rules.
 
     rows: {"label", "code", "value"}; medians: {"label", "value"}."""
     data = [{"council": r["label"], "code": r["code"], "value": r["value"],
              "focus": "Chosen council" if r["code"] == highlight else "Other councils"} for r in rows]
-    return _finish(_distribution_shape(value_title, bool(medians), bool(highlight), VALIDATE), description,
+    return _finish(_distribution_shape(value_title, bool(medians), bool(highlight), places, VALIDATE), description,
                    {"values": data, "medians": [{"median": m["label"], "value": m["value"]} for m in medians]})
 
 
 @functools.lru_cache(maxsize=512)
-def _distribution_shape(value_title: str, with_medians: bool, with_legend: bool, validate: bool) -> str:
+def _distribution_shape(value_title: str, with_medians: bool, with_legend: bool, places: int | None,
+                        validate: bool) -> str:
     base = alt.Chart(alt.Data(name="values"))
     bars = base.mark_bar().encode(
         x=alt.X("council:N", sort=alt.EncodingSortField(field="value", order="descending"),
                 axis=alt.Axis(labels=False, ticks=False, title="Councils, highest value first")),
-        y=alt.Y("value:Q", title=value_title),
+        y=alt.Y("value:Q", title=value_title, axis=_value_axis(places)),
         color=alt.Color("focus:N", title=None,
                         scale=alt.Scale(domain=["Chosen council", "Other councils"], range=[BLUE, LIGHT]),
                         legend=alt.Legend(title=None) if with_legend else None),
-        tooltip=[alt.Tooltip("council:N", title="Council"), alt.Tooltip("value:Q", title=value_title, format=",.1f")],
+        tooltip=[alt.Tooltip("council:N", title="Council"), _value_tip(value_title, places)],
     )
     layers: list[alt.Chart] = [bars]
     if with_medians:
         rule_data = alt.Data(name="medians")
         rule = alt.Chart(rule_data).mark_rule(color=ORANGE, strokeWidth=2, strokeDash=[6, 3]).encode(
             y="value:Q", tooltip=[alt.Tooltip("median:N", title="Median"),
-                                  alt.Tooltip("value:Q", title=value_title, format=",.1f")])
+                                  _value_tip(value_title, places)])
         text = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-6, color="#0b0c0c", fontSize=14).encode(
             y="value:Q", x=alt.value(0), text="median:N")
         layers += [rule, text]
@@ -86,18 +100,19 @@ def _distribution_shape(value_title: str, with_medians: bool, with_legend: bool,
 
 
 def series(points: Sequence[dict], periods: Sequence[str], value_title: str, focus: str | None,
-           description: str) -> dict:
+           description: str, places: int | None = None) -> dict:
     """Values over time, one line per series; `focus` (a series name) drawn in blue and thicker.
 
     points: {"series", "period", "value"}."""
     names = tuple(dict.fromkeys(p["series"] for p in points))
     data = [dict(p, width=3 if p["series"] == focus else 1.5) for p in points]
-    return _finish(_series_shape(names, tuple(periods), value_title, focus, VALIDATE), description, {"values": data})
+    return _finish(_series_shape(names, tuple(periods), value_title, focus, places, VALIDATE), description,
+                   {"values": data})
 
 
 @functools.lru_cache(maxsize=512)
 def _series_shape(names: tuple[str, ...], periods: tuple[str, ...], value_title: str, focus: str | None,
-                  validate: bool) -> str:
+                  places: int | None, validate: bool) -> str:
     colours = []
     for name in names:
         if name == focus:
@@ -108,7 +123,7 @@ def _series_shape(names: tuple[str, ...], periods: tuple[str, ...], value_title:
             colours.append(GREY if len(names) <= 4 else LIGHT)
     base = alt.Chart(alt.Data(name="values")).encode(
         x=alt.X("period:O", sort=list(periods), title="Period", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=False)),
+        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=False), axis=_value_axis(places)),
         color=alt.Color("series:N", sort=list(names), scale=alt.Scale(domain=list(names), range=colours),
                         legend=alt.Legend(title=None, columns=3) if len(names) <= 6 else None),
         detail="series:N",
@@ -116,5 +131,5 @@ def _series_shape(names: tuple[str, ...], periods: tuple[str, ...], value_title:
     lines = base.mark_line().encode(strokeWidth=alt.StrokeWidth("width:Q", legend=None, scale=None))
     dots = base.mark_point(filled=True, size=50).encode(
         tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("period:O", title="Period"),
-                 alt.Tooltip("value:Q", title=value_title, format=",.1f")])
+                 _value_tip(value_title, places)])
     return _config(alt.layer(lines, dots).properties(width="container", height=300), validate)

@@ -122,7 +122,8 @@ def compare(slug: str, code: str):
         return _bad_pick(exc)
     m: Metric = d["m"]  # type: ignore[assignment]
     a: Authority = d["a"]  # type: ignore[assignment]
-    spec = charts.series(d["points"], d["periods"], m.unit_text, a.label, d["summary"])  # type: ignore[arg-type]
+    spec = charts.series(d["points"], d["periods"], m.unit_text, a.label, d["summary"],  # type: ignore[arg-type]
+                         m.decimal_places)
     from web.metrics_pages import _metric_texts
 
     texts = _metric_texts(m)

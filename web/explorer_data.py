@@ -20,6 +20,7 @@ from datetime import date
 import pyoxigraph as ox
 
 from catalogue.comparison import GROUP_TYPES
+from core.figures import figure
 from core.queries import load_query, select
 from core.store import Store, terms_to_python
 from core.uris import Uris
@@ -73,6 +74,7 @@ class Metric:
     missing_count: int
     method: str | None
     metric_type_label: str
+    decimal_places: int | None = None  # the source's precision (record field); None: shown as stored
     tiers: set[str] = field(default_factory=set)
     groups: set[str] = field(default_factory=set)
     periods: list[str] = field(default_factory=list)
@@ -100,11 +102,10 @@ class Metric:
         return None
 
     def format(self, value: object) -> str:
-        """A value as the page shows it: one decimal place, with % for percentages."""
+        """A value as the page shows it: at the precision its source publishes, % for percentages."""
         if value is None:
             return "no value"
-        number = float(value)  # type: ignore[arg-type]
-        text = f"{number:,.1f}"
+        text = figure(value, self.decimal_places) if self.decimal_places is not None else str(value)  # type: ignore[arg-type]
         return text + "%" if self.percent else text
 
 
@@ -146,6 +147,7 @@ class Catalogue:
                 status_label=str(r.get("statusLabel") or ""), observation_count=int(r.get("observationCount") or 0),
                 missing_count=int(r.get("missingCount") or 0), method=r.get("method"),  # type: ignore[arg-type]
                 metric_type_label=str(r.get("metricTypeLabel") or ""),
+                decimal_places=int(r["decimals"]) if "decimals" in r else None,  # type: ignore[arg-type]
             )
         by_uri = {m.uri: m for m in self.metrics.values()}
         periods: dict[str, list[str]] = defaultdict(list)

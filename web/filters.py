@@ -34,6 +34,13 @@ def register(app: Flask) -> None:
             return f"{value:,.1f}"
         return str(value)
 
+    @app.template_filter("sentence")
+    def sentence(value: object) -> str:
+        """The first letter in capitals and nothing else changed (Jinja's capitalize lowercases the
+        rest, which turned the period key AY2019-20 into 'ay2019-20')."""
+        text = str(value or "")
+        return text[:1].upper() + text[1:]
+
     @app.template_filter("nicedate")
     def nicedate(value: object) -> str:
         if not value:

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, render_template, request
 
 from core.queries import iri, select
-from web import get_store, settings
+from web import get_store, settings, structured_data
 from web.explorer_compare import explorer_authority
 from web.learn_from import for_authority
 from web.linked_data import alternates, document, html_view
@@ -107,20 +107,23 @@ def authority_page(rest: str):
 
     replacements = rows("authority-replacements")
     members = rows("ca-members") if a["typeCode"] == "COMB" else []
+    former_codes = [r["gss"] for r in rows("authority-former-codes")]
+    links = [r["same"] for r in rows("authority-links")]
     today = date.today()
     return render_template(
         "authority.html",
         title=a["label"],
         a=a,
         current=_is_current(a, today),
-        former_codes=[r["gss"] for r in rows("authority-former-codes")],
+        former_codes=former_codes,
         predecessors=[r for r in replacements if r["relation"] == "predecessor"],
         successors=[r for r in replacements if r["relation"] == "successor"],
         districts=rows("authority-districts") if a["typeCode"] == "CTY" else [],
         memberships=rows("authority-memberships"),
         members=members,
         current_members=[m for m in members if _is_current(m, today) and str(m.get("from", "")) <= today.isoformat()],
-        links=[r["same"] for r in rows("authority-links")],
+        links=links,
+        schema_org=structured_data.council(a, settings().base_uri, former_codes, links),
         ex=explorer_authority(rest),
         learn_from=for_authority(store, uri),
         alternates=alternates(f"authority/{rest}"),

@@ -19,6 +19,7 @@ from web.explorer_data import Catalogue, Metric, catalogue, medians, observation
 from web.learn_from import for_metric as learn_from_for_metric
 from web.linked_data import alternates, html_view
 from web.maps import choropleths
+from web.structured_data import schema_org_json
 from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("metrics_pages", __name__)
@@ -41,14 +42,6 @@ def metric_or_404(slug: str) -> Metric:
     if m is None:
         abort(404)
     return m
-
-
-def schema_org_json(obj: dict) -> str:
-    """JSON for a <script type="application/ld+json"> data block: '<' is escaped so no value can
-    close the element (the block is data, never executed, so the CSP allows it)."""
-    import json
-
-    return json.dumps(obj, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,11 +216,12 @@ def metric_page(m: Metric):
                      "value": md.value} for md in meds]
     chosen_row = next((r for r in rows if chosen and r["code"] == chosen.code), None)
     summary = _distribution_summary(m, period, with_value, meds, chosen_row)
-    dist_spec = charts.distribution(with_value, value_title, median_marks, chosen.code if chosen_row else None, summary)
+    dist_spec = charts.distribution(with_value, value_title, median_marks, chosen.code if chosen_row else None, summary,
+                                    m.decimal_places)
     # Time series: England's own figures where the source has them, else the England median.
     series_points, series_rows, series_summary = _time_series(m, chosen)
     series_spec = charts.series(series_points, m.periods, value_title, chosen.label if chosen else None,
-                                series_summary) if series_points else None
+                                series_summary, m.decimal_places) if series_points else None
     council_options = sorted({(r["label"], r["code"]) for r in rows if r["value"] is not None})
     related = [c.metrics[s] for s in texts.get("related", []) if s in c.metrics]
     return render_template(
