@@ -178,3 +178,20 @@ def test_metric_page_names_the_frameworks_it_carries_figures_for(client) -> None
     asc = client.get("/doc/metric/asc1-carer-quality-of-life").text.split('id="in-frameworks"')[1].split("</div>")[0]
     assert "Oflog Local Authority Data Explorer" in asc and "(retired)" in asc
     assert 'id="in-frameworks"' not in client.get("/doc/metric/finance-cfr-percent-nre").text
+
+
+def test_editions_are_dcat_entries_of_the_catalogue(client, settings) -> None:
+    uris = Uris(settings.base_uri)
+    g = Graph().parse(data=client.get("/catalogue.ttl").data, format="turtle")
+    catalogue = URIRef(uris.catalogue())
+    dct = "http://purl.org/dc/terms/"
+    for slug in (FIRST, DRAFT, OFLOG):
+        edition = URIRef(uris.framework_edition(slug))
+        assert (catalogue, DCAT.dataset, edition) in g and (edition, RDF.type, DCAT.Dataset) in g
+        assert g.value(edition, URIRef(dct + "publisher")) is not None
+        assert g.value(edition, URIRef("http://www.w3.org/ns/dcat#inSeries")) is not None
+    first = URIRef(uris.framework_edition(FIRST))
+    assert g.value(first, URIRef("http://www.w3.org/ns/dcat#previousVersion")) == URIRef(uris.framework_edition(DRAFT))
+    assert str(g.value(first, URIRef(dct + "issued"))) == "2026-02-09"
+    series = URIRef(uris.framework("local-outcomes-framework"))
+    assert (catalogue, DCAT.dataset, series) in g and len(list(g.objects(series, DCAT.hasVersion))) == 2
