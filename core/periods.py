@@ -12,6 +12,7 @@ Every other module asks this one for a key's first and last day, its kind or its
 | `2023`       | calendar-year    | 1 January to 31 December 2023               |
 | `2020-2022`  | calendar-years   | 1 January 2020 to 31 December 2022 (a pooled range) |
 | `2026-01-01` | day              | that day (a count or rate at a point in time) |
+| `YE2025-09`  | year-ending      | the twelve months to 30 September 2025 (1 October 2024 on; rolling years) |
 
 The academic and school years are kept apart because their publishers state different start days
 (further education statistics run from August, school statistics from September).
@@ -25,19 +26,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 # Every key this module reads, as one regular expression (JSON Schema, Table Schema, URL routes).
-PATTERN = r"^(AY|SY)?\d{4}-\d{2}$|^\d{4}(-\d{4})?$|^\d{4}-\d{2}-\d{2}$"
+PATTERN = r"^(AY|SY|YE)?\d{4}-\d{2}$|^\d{4}(-\d{4})?$|^\d{4}-\d{2}-\d{2}$"
 _PATTERN = re.compile(PATTERN)
 
 _SPLIT_YEAR = re.compile(r"(AY|SY)?(\d{4})-(\d{2})")
 _RANGE = re.compile(r"(\d{4})-(\d{4})")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR_ENDING = re.compile(r"YE(\d{4})-(\d{2})")
 _STARTS = {None: (4, "financial-year"), "AY": (8, "academic-year"), "SY": (9, "school-year")}
 
 
 @dataclass(frozen=True)
 class Period:
     key: str
-    kind: str  # financial-year | academic-year | school-year | calendar-year | calendar-years | day
+    kind: str  # financial-year | academic-year | school-year | calendar-year | calendar-years | day | year-ending
     start: date
     end: date  # inclusive
 
@@ -66,6 +68,14 @@ def parse(key: str) -> Period:
         if last <= first:
             raise ValueError(f"a range of years must end after it starts: {key!r}")
         return Period(key, "calendar-years", date(first, 1, 1), date(last, 12, 31))
+    m = _YEAR_ENDING.fullmatch(key)
+    if m:
+        # Twelve months ending with the named month: planning statistics' "year ending September".
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"not a year ending with a month: {key!r}")
+        after = date(year, month + 1, 1) if month < 12 else date(year + 1, 1, 1)
+        return Period(key, "year-ending", date(after.year - 1, after.month, 1), after - timedelta(days=1))
     if _DAY.fullmatch(key):
         day = date.fromisoformat(key)
         return Period(key, "day", day, day)

@@ -26,6 +26,10 @@ CASES = [
     ("2022-2024", "calendar-years", date(2022, 1, 1), date(2024, 12, 31),
      "http://reference.data.gov.uk/id/gregorian-interval/2022-01-01T00:00:00/P3Y"),
     ("2026-04-01", "day", date(2026, 4, 1), date(2026, 4, 1), "http://reference.data.gov.uk/id/day/2026-04-01"),
+    ("YE2025-09", "year-ending", date(2024, 10, 1), date(2025, 9, 30),
+     "http://reference.data.gov.uk/id/gregorian-interval/2024-10-01T00:00:00/P1Y"),
+    ("YE2025-12", "year-ending", date(2025, 1, 1), date(2025, 12, 31),
+     "http://reference.data.gov.uk/id/gregorian-interval/2025-01-01T00:00:00/P1Y"),
 ]
 
 
@@ -37,7 +41,8 @@ def test_each_kind(key: str, kind: str, start: date, end: date, uri: str) -> Non
     assert re.match(PERIOD_PATTERN, key)
 
 
-@pytest.mark.parametrize("bad", ["2022-24", "AY2022-22", "2024-2022", "2026-13-01", "FY2022-23", "22-23", ""])
+@pytest.mark.parametrize("bad", ["2022-24", "AY2022-22", "2024-2022", "2026-13-01", "FY2022-23", "22-23", "", "YE2025-13",
+                                 "YE2025-00"])
 def test_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
         periods.parse(bad)

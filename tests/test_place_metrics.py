@@ -21,7 +21,7 @@ from python_calamine import CalamineWorkbook
 from catalogue.metric_records import load_records
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
-from ingest.adapters import DERIVED, hclic, housing_supply, road_condition
+from ingest.adapters import DERIVED, hclic, housing_supply, planning, road_condition
 from ingest.adapters.sheets import Target
 from ingest.geography import load_register
 
@@ -90,7 +90,7 @@ def test_ta1_cells_are_what_provenance_records() -> None:
 
 
 def test_birmingham_families_in_ta_per_1000_is_4731_over_436655(loaded) -> None:
-    got = one(loaded[hclic.ADAPTER], TA_RATE, "BIR", "2025")
+    got = one(loaded[hclic.ADAPTER], TA_RATE, "BIR", "2025-12-31")
     assert got["value"] == "10.83"
     assert Decimal(got["value"]).quantize(Decimal("0.1")) == Decimal("10.8")  # the figure the issue quotes
     rows = sheet_rows(TA1_2025, "TA1")
@@ -101,7 +101,7 @@ def test_birmingham_families_in_ta_per_1000_is_4731_over_436655(loaded) -> None:
 
 
 def test_england_families_in_ta_per_1000(loaded) -> None:
-    got = one(loaded[hclic.ADAPTER], TA_RATE, "E92000001", "2025")
+    got = one(loaded[hclic.ADAPTER], TA_RATE, "E92000001", "2025-12-31")
     assert got["value"] == str((Decimal(85800) / Decimal("24440.28")).quantize(Decimal("0.01"), ROUND_HALF_UP))
     assert got["value"] == "3.51"
 
@@ -110,19 +110,19 @@ def test_birmingham_history_2018_to_2025_and_missing_2020(loaded) -> None:
     frame = loaded[hclic.ADAPTER]
     bir = frame[(frame["metric"] == TA_RATE) & (frame["area"] == "BIR")].set_index("period")
     # 2018: 2,058 households with children / 424.306 thousand (DetailedLA_201812.xlsx, TA1 row of E08000025).
-    assert bir.loc["2018", "value"] == "4.85"
-    assert bir.loc["2020", "status"] == "missing"
-    assert "'..'" in bir.loc["2020", "reason"]
-    assert sorted(bir.index) == [str(y) for y in range(2018, 2026)]
+    assert bir.loc["2018-12-31", "value"] == "4.85"
+    assert bir.loc["2020-12-31", "status"] == "missing"
+    assert "'..'" in bir.loc["2020-12-31", "reason"]
+    assert sorted(bir.index) == [f"{y}-12-31" for y in range(2018, 2026)]
 
 
 def test_bb_over_six_weeks_is_the_published_count_with_the_2024_method_change(loaded) -> None:
     frame = loaded[hclic.ADAPTER]
-    assert one(frame, BB, "BIR", "2025")["value"] == "468"
-    assert one(frame, BB, "E92000001", "2025")["value"] == "1190"
-    assert one(frame, BB, "BIR", "2023")["value"] == "536"
-    assert pd.isna(one(frame, BB, "BIR", "2023")["status"])
-    flagged = one(frame, BB, "BIR", "2024")
+    assert one(frame, BB, "BIR", "2025-12-31")["value"] == "468"
+    assert one(frame, BB, "E92000001", "2025-12-31")["value"] == "1190"
+    assert one(frame, BB, "BIR", "2023-12-31")["value"] == "536"
+    assert pd.isna(one(frame, BB, "BIR", "2023-12-31")["status"])
+    flagged = one(frame, BB, "BIR", "2024-12-31")
     assert flagged["value"] == "661" and flagged["status"] == "method-differs"
     assert "multiple placements" in flagged["reason"]
 
@@ -132,14 +132,14 @@ def test_suppressed_bb_breakdown_is_missing_not_zero(loaded) -> None:
     dashes = [str(r[0]) for r in rows if str(r[0]).startswith("E0") and str(r[12]).strip() == "-"]
     assert dashes, "the 2025 file suppresses some B&B breakdowns"
     frame = loaded[hclic.ADAPTER]
-    hit = frame[(frame["metric"] == BB) & (frame["gss"] == dashes[0]) & (frame["period"] == "2025")].iloc[0]
+    hit = frame[(frame["metric"] == BB) & (frame["gss"] == dashes[0]) & (frame["period"] == "2025-12-31")].iloc[0]
     assert hit["status"] == "missing" and pd.isna(hit["value"]) and "fewer than 5" in hit["reason"]
 
 
 def test_2025_recoded_councils_resolve_to_the_same_council(loaded) -> None:
     frame = loaded[hclic.ADAPTER]
     bar = frame[(frame["gss"] == "E08000038") & (frame["metric"] == TA_RATE)]
-    assert list(bar["period"]) == ["2025"]
+    assert list(bar["period"]) == ["2025-12-31"]
     earlier = frame[(frame["gss"] == "E08000016") & (frame["metric"] == TA_RATE)]
     assert set(bar["area"]) == set(earlier["area"]) and len(set(bar["area"])) == 1
 
@@ -366,3 +366,69 @@ def test_hdt_bad_measurement_fails_with_row_and_field(tmp_path, register) -> Non
     problem = err.value.problems[0]
     assert (problem.row, problem.field, problem.rule) == (n, "Housing Delivery Test: 2023 measurement", "not-a-number")
     assert problem.file.endswith("housing-delivery-test.xlsx")
+
+
+# --- Planning -------------------------------------------------------------------------------------
+
+PLANNING = "planning/planning-data.ods"
+
+
+@pytest.fixture(scope="module")
+def planning_rows(all_records, register) -> pd.DataFrame:
+    frames = DERIVED[planning.ADAPTER](SOURCES, records_of(all_records, planning.ADAPTER), register)
+    frame = frames[PLANNING]
+    return frame[frame["excluded"].isna()]
+
+
+@pytest.mark.parametrize(("area", "gss"), [("BIR", "E08000025"), ("E92000001", "E92000001")])
+def test_p134_figures_from_their_cells(planning_rows, area, gss) -> None:
+    rows = sheet_rows(PLANNING, "LT_P134")
+    header = rows[3]
+    n, row = next((i + 1, r) for i, r in enumerate(rows) if r[1] == gss)
+    decided = row[header.index("Total number of decisions")]
+    eot = row[header.index("Decisions where an extension of time agreement was made")]
+    delegated = row[header.index("Percentage of decisions delegated to officers")]
+    granted = row[header.index("Percentage of decisions granted")]
+
+    def value(metric: str) -> str:
+        got = one(planning_rows, metric, area, "YE2025-09")
+        assert got["row"] == n
+        return got["value"]
+
+    assert value("planning-decisions") == str(int(decided))
+    assert value("planning-decisions-delegated-percent") == str(Decimal(repr(delegated)).quantize(Decimal("0.1")))
+    assert value("planning-decisions-granted-percent") == str(Decimal(repr(granted)).quantize(Decimal("0.1")))
+    share = (Decimal(100) * Decimal(int(eot)) / Decimal(int(decided))).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert value("planning-extension-of-time-percent") == str(share)
+
+
+def test_p134_values_provenance_records(planning_rows) -> None:
+    # PROVENANCE: England 303,215 decided, 96.3% delegated, 86.9% granted, 121,516 with an EoT;
+    # Birmingham 3,425 / 98.7% / 83.3% / 2,021.
+    bir = {m: one(planning_rows, m, "BIR", "YE2025-09")["value"] for m in planning_rows["metric"].unique()}
+    assert bir == {"planning-decisions": "3425", "planning-decisions-delegated-percent": "98.7",
+                   "planning-decisions-granted-percent": "83.3", "planning-extension-of-time-percent": "59.0"}
+    assert one(planning_rows, "planning-extension-of-time-percent", "E92000001", "YE2025-09")["value"] == "40.1"
+    assert planning_rows[planning_rows["gss"].str.startswith(("E26", "E51", "E12"))].empty
+    # Barnsley and Sheffield carry their 2025 codes (note 21) and resolve to the same councils.
+    assert set(planning_rows[planning_rows["gss"].isin(["E08000038", "E08000039"])]["area"]) == {"BNS", "SHF"}
+
+
+def test_p134_bad_cell_fails_with_row_and_field(tmp_path, register) -> None:
+    rows = sheet_rows(PLANNING, "LT_P134")
+    n, _ = next((i + 1, r) for i, r in enumerate(rows) if r[1] == "E08000025")
+    book = CalamineWorkbook.from_path(str(SOURCES / PLANNING))
+    out = openpyxl.Workbook()
+    ws = out.active
+    ws.title = "LT_P134"
+    for r in book.get_sheet_by_name("LT_P134").to_python(skip_empty_area=False):
+        ws.append([None if v == "" else v for v in r])
+    ws.cell(row=n, column=7, value="3,425 (est)")
+    path = tmp_path / "planning-data.xlsx"
+    out.save(path)
+    target = Target("planning-decisions", "planning-decisions", ("NMD", "UA", "MD", "LBO", "CC"), True)
+    with pytest.raises(SourceError) as err:
+        planning.read(path, register, {planning.DECISIONS: target})
+    problem = err.value.problems[0]
+    assert (problem.row, problem.field, problem.rule) == (n, "decisions", "not-a-number")
+    assert "LT_P134" in problem.message and problem.file.endswith("planning-data.xlsx")

@@ -12,6 +12,7 @@ from ingest.adapters import (
     oflog_asc,
     oflog_waste,
     ons_els,
+    planning,
     road_condition,
 )
 from ingest.adapters.base import Layout
@@ -30,4 +31,5 @@ DERIVED: dict[str, Callable] = {
     road_condition.ADAPTER: road_condition.derive,
     hclic.ADAPTER: hclic.derive,
     housing_supply.ADAPTER: housing_supply.derive,
+    planning.ADAPTER: planning.derive,
 }

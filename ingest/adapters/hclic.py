@@ -9,7 +9,7 @@ markers: `..` an authority with missing data (its regional and national totals i
 estimate), `-` a B&B breakdown suppressed for fewer than 5 households; both are missing
 observations with the reason.
 
-Figures are positions at 31 December; the period key is that calendar year.
+Figures are positions on one day, 31 December: the period key is that day (2025-12-31).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def read(path: Path, year: int, register: Register, targets: dict) -> pd.DataFra
     england = sheet.find_row(0, r"e92000001", 2, 20)
     cols = sheet.columns(sheet.headings(2, england - 1), COLUMNS, england - 1)
     frame = Frame(path, register)
-    period = str(year)
+    period = f"{year}-12-31"
     for n in range(england, len(sheet.rows) + 1):
         code = text(sheet.cell(n, 0))
         got: dict[str, Figure | None] = {}

@@ -44,9 +44,10 @@ AGGREGATES = {
     "E13": "Inner or Outer London (a statistical aggregate, not a council)",
 }
 
-# GSS codes ONS issued in 2025 to councils that did not change: the bundled ONS Explore Local
-# Statistics files note "Obsolete code since 2025 (replaced by E08000038 Barnsley)" and the same
-# for Sheffield. The register knows the councils by their earlier codes.
+# GSS codes ONS issued in 2025 to Barnsley and Sheffield after a boundary change: the bundled ONS
+# Explore Local Statistics files note "Obsolete code since 2025 (replaced by E08000038 Barnsley)"
+# and the same for Sheffield, and MHCLG's planning tables (note 21) regard each council's figures
+# as comparable before and after. The register knows the councils by their earlier codes.
 RECODED_2025 = {"E08000038": "E08000016", "E08000039": "E08000019"}
 
 _NOTE_MARKERS = re.compile(r"\[(note [\d, ]+|[a-z])\]", re.IGNORECASE)
