@@ -13,6 +13,7 @@ Every other module asks this one for a key's first and last day, its kind or its
 | `2020-2022`  | calendar-years   | 1 January 2020 to 31 December 2022 (a pooled range) |
 | `2026-01-01` | day              | that day (a count or rate at a point in time) |
 | `YE2025-09`  | year-ending      | the twelve months to 30 September 2025 (1 October 2024 on; rolling years) |
+| `2025-Q4`    | quarter          | October to December 2025 (calendar quarters, as quarterly statistics give them) |
 
 The academic and school years are kept apart because their publishers state different start days
 (further education statistics run from August, school statistics from September).
@@ -26,20 +27,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 # Every key this module reads, as one regular expression (JSON Schema, Table Schema, URL routes).
-PATTERN = r"^(AY|SY|YE)?\d{4}-\d{2}$|^\d{4}(-\d{4})?$|^\d{4}-\d{2}-\d{2}$"
+PATTERN = r"^(AY|SY|YE)?\d{4}-\d{2}$|^\d{4}(-\d{4}|-Q[1-4])?$|^\d{4}-\d{2}-\d{2}$"
 _PATTERN = re.compile(PATTERN)
 
 _SPLIT_YEAR = re.compile(r"(AY|SY)?(\d{4})-(\d{2})")
 _RANGE = re.compile(r"(\d{4})-(\d{4})")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_ENDING = re.compile(r"YE(\d{4})-(\d{2})")
+_QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 _STARTS = {None: (4, "financial-year"), "AY": (8, "academic-year"), "SY": (9, "school-year")}
 
 
 @dataclass(frozen=True)
 class Period:
     key: str
-    kind: str  # financial-year | academic-year | school-year | calendar-year | calendar-years | day | year-ending
+    # financial-year | academic-year | school-year | calendar-year | calendar-years | day | year-ending | quarter
+    kind: str
     start: date
     end: date  # inclusive
 
@@ -76,6 +79,12 @@ def parse(key: str) -> Period:
             raise ValueError(f"not a year ending with a month: {key!r}")
         after = date(year, month + 1, 1) if month < 12 else date(year + 1, 1, 1)
         return Period(key, "year-ending", date(after.year - 1, after.month, 1), after - timedelta(days=1))
+    m = _QUARTER.fullmatch(key)
+    if m:
+        year, quarter = int(m.group(1)), int(m.group(2))
+        first = date(year, 3 * quarter - 2, 1)
+        after = date(year, 3 * quarter + 1, 1) if quarter < 4 else date(year + 1, 1, 1)
+        return Period(key, "quarter", first, after - timedelta(days=1))
     if _DAY.fullmatch(key):
         day = date.fromisoformat(key)
         return Period(key, "day", day, day)

@@ -228,6 +228,8 @@ def period_uri(period: str) -> str:
         return str(DAY[p.key])
     if p.kind == "year-ending":
         return str(INTERVAL[f"{p.start.isoformat()}T00:00:00/P1Y"])
+    if p.kind == "quarter":
+        return str(INTERVAL[f"{p.start.isoformat()}T00:00:00/P3M"])
     years = p.end.year - p.start.year + (1 if p.kind == "calendar-years" else 0)
     return str(INTERVAL[f"{p.start.isoformat()}T00:00:00/P{years}Y"])
 

@@ -30,6 +30,10 @@ CASES = [
      "http://reference.data.gov.uk/id/gregorian-interval/2024-10-01T00:00:00/P1Y"),
     ("YE2025-12", "year-ending", date(2025, 1, 1), date(2025, 12, 31),
      "http://reference.data.gov.uk/id/gregorian-interval/2025-01-01T00:00:00/P1Y"),
+    ("2025-Q4", "quarter", date(2025, 10, 1), date(2025, 12, 31),
+     "http://reference.data.gov.uk/id/gregorian-interval/2025-10-01T00:00:00/P3M"),
+    ("2024-Q1", "quarter", date(2024, 1, 1), date(2024, 3, 31),
+     "http://reference.data.gov.uk/id/gregorian-interval/2024-01-01T00:00:00/P3M"),
 ]
 
 
@@ -42,7 +46,7 @@ def test_each_kind(key: str, kind: str, start: date, end: date, uri: str) -> Non
 
 
 @pytest.mark.parametrize("bad", ["2022-24", "AY2022-22", "2024-2022", "2026-13-01", "FY2022-23", "22-23", "", "YE2025-13",
-                                 "YE2025-00"])
+                                 "YE2025-00", "2025-Q5", "2025-Q0"])
 def test_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
         periods.parse(bad)

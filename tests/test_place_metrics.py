@@ -432,3 +432,32 @@ def test_p134_bad_cell_fails_with_row_and_field(tmp_path, register) -> None:
     problem = err.value.problems[0]
     assert (problem.row, problem.field, problem.rule) == (n, "decisions", "not-a-number")
     assert "LT_P134" in problem.message and problem.file.endswith("planning-data.xlsx")
+
+
+PREVENTED = "homelessness-prevention-duties-ended-accommodation-secured-percent"
+RELIEVED = "homelessness-relief-duties-ended-accommodation-secured-percent"
+
+
+@pytest.mark.parametrize(("metric", "sheet", "code", "secured_col", "expected"), [
+    # P1, October to December 2025: Birmingham 272 of 441, England 18,870 of 34,250 (column G of E).
+    (PREVENTED, "P1", "E08000025", 6, "61.7"),
+    (PREVENTED, "P1", "E92000001", 6, "55.1"),
+    # R1: Birmingham 152 of 727, England 18,570 of 52,600 (column F of E).
+    (RELIEVED, "R1", "E08000025", 5, "20.9"),
+    (RELIEVED, "R1", "E92000001", 5, "35.3"),
+])
+def test_duties_ended_with_accommodation_secured(loaded, metric, sheet, code, secured_col, expected) -> None:
+    rows = sheet_rows(TA1_2025, sheet)
+    n, row = row_of(rows, code)
+    share = (Decimal(100) * Decimal(repr(row[secured_col])) / Decimal(repr(row[4]))).quantize(Decimal("0.1"),
+                                                                                              ROUND_HALF_UP)
+    assert str(share) == expected
+    got = one(loaded[hclic.ADAPTER], metric, "BIR" if code == "E08000025" else code, "2025-Q4")
+    assert (got["value"], got["row"]) == (expected, n)
+
+
+def test_duties_2018_read_the_groups_total_and_birmingham_missing(loaded) -> None:
+    # 2018 P1 heads the secured total just "Total" under "Secured accommodation for 6+ months".
+    assert one(loaded[hclic.ADAPTER], PREVENTED, "E92000001", "2018-Q4")["value"] == "57.9"  # 18,310 / 31,610
+    bir = one(loaded[hclic.ADAPTER], PREVENTED, "BIR", "2018-Q4")
+    assert bir["status"] == "missing" and "'..'" in bir["reason"]

@@ -15,6 +15,8 @@ Figures are positions on one day, 31 December: the period key is that day (2025-
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +27,8 @@ from ingest.adapters.sheets import (
     AGGREGATES,
     Figure,
     Frame,
+    Sheet,
+    Target,
     check_periods,
     column_letter,
     figure,
@@ -61,7 +65,33 @@ COLUMNS = {
 MARKERS = ("..", "-")
 TA_PER_1000 = "TA1 households with children in temporary accommodation per 1,000 households"
 BB_SIX_WEEKS = "TA1 households with children in B&B over six weeks"
-SELECTS = (TA_PER_1000, BB_SIX_WEEKS)
+PREVENTED = "P1 prevention duties ended with accommodation secured for 6+ months"
+RELIEVED = "R1 relief duties ended with accommodation secured for 6+ months"
+SHARE_DECIMALS = 1
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A table of duties ended by reason (P1 prevention, R1 relief): its sheet and the two columns."""
+
+    sheet: str
+    pattern: str
+    label: str
+    ended: str  # pattern of the stacked heading of the total ended
+    secured: str  # pattern of the stacked heading of those ended with accommodation secured for 6+ months
+
+
+# The stacked headings (every header row, joined by " | "): the "secured" column is the total of
+# its group in P1 ("Total secured accommodation", in 2018 just "Total") and the group itself in R1.
+DUTIES = {
+    PREVENTED: Duty("P1", r"P1( - Oct-Dec 18|_)?", "prevention",
+                    r"(.* \| )?total number of households (where|whose) prevention duty ended[\d,]*",
+                    r"(.* \| )?secured accommodation for 6\+ months[\d,]*( \| .*)? \| total( secured accommodation)?"),
+    RELIEVED: Duty("R1", r"R1( - Oct-Dec 18|_)?", "relief",
+                   r"(.* \| )?total number of households (where|whose) relief duty ended[\d,]*",
+                   r"(.* \| )?secured accommodation for 6\+ months[\d,]*"),
+}
+SELECTS = (TA_PER_1000, BB_SIX_WEEKS, PREVENTED, RELIEVED)
 RATE_DECIMALS = 2
 # The December 2025 edition's TA1 note 6; the change starts in a quarter before 31 December 2024.
 BB_MULTIPLE_PLACEMENTS_FROM = 2024
@@ -77,16 +107,70 @@ def _why_missing(marker: str, what: str, where: str) -> str:
     return f"'-' in {what} ({where}): MHCLG suppresses B&B breakdowns for authorities with fewer than 5 households in B&B."
 
 
-def read(path: Path, year: int, register: Register, targets: dict) -> pd.DataFrame:
-    sheet = open_sheets(path, {"TA1": SHEET})["TA1"]
-    title = heading(sheet.cell(1, 0))
-    m = re.search(r"december (\d{4})", title)
+def _check_title(sheet: Sheet, year: int) -> None:
+    m = re.search(r"december (\d{4})", heading(sheet.cell(1, 0)))
     if not m or int(m.group(1)) != year:
         raise SourceError(sheet.problem(f"the title {text(sheet.cell(1, 0))!r} does not name December {year}, the "
                                         "year this file is read for", 1, "A", "title-period"))
+
+
+def read(path: Path, year: int, register: Register, targets: dict[str, Target]) -> pd.DataFrame:
+    """The tidy rows of one year's workbook for the selected figures (TA1, P1, R1)."""
+    names = {"TA1": SHEET} if any(k in (TA_PER_1000, BB_SIX_WEEKS) for k in targets) else {}
+    names.update({DUTIES[k].sheet: DUTIES[k].pattern for k in targets if k in DUTIES})
+    sheets = open_sheets(path, names)
+    frame = Frame(path, register)
+    ta_targets = {k: v for k, v in targets.items() if k in (TA_PER_1000, BB_SIX_WEEKS)}
+    if ta_targets:
+        _read_ta1(sheets["TA1"], year, frame, ta_targets)
+    for select, target in targets.items():
+        if select in DUTIES:
+            _read_duty(sheets[DUTIES[select].sheet], year, frame, DUTIES[select], target)
+    return frame.frame()
+
+
+def _read_duty(sheet: Sheet, year: int, frame: Frame, duty: Duty, target: Target) -> None:
+    """Share of the prevention (P1) or relief (R1) duties ended in the quarter with accommodation secured."""
+    _check_title(sheet, year)
+    england = sheet.find_row(0, r"e92000001", 2, 20)
+    cols = sheet.columns(sheet.stacked(2, england - 1), {"ended": duty.ended, "secured": duty.secured}, england - 1)
+    period = f"{year}-Q4"
+    for n in range(england, len(sheet.rows) + 1):
+        code = text(sheet.cell(n, 0))
+        if not GSS_FORMAT.match(code):
+            if code not in ("", "-") and isinstance(sheet.cell(n, cols["ended"]), int | float):
+                frame.problems.append(sheet.problem(f"{code!r} is not a GSS code but the row has figures", n, "A",
+                                                    "gss-code-format"))
+            continue
+        if code[:3] in AGGREGATES:
+            frame.exclude(target, code, period, n, AGGREGATES[code[:3]])
+            continue
+        ended = figure(sheet, n, cols["ended"], f"{duty.label} ended ({column_letter(cols['ended'])})", ("..",),
+                       frame.problems)
+        secured = figure(sheet, n, cols["secured"], f"secured accommodation ({column_letter(cols['secured'])})",
+                         ("..",), frame.problems)
+        if ended is None or secured is None:
+            continue
+        where = f"columns {column_letter(cols['secured'])} and {column_letter(cols['ended'])}, row {n}"
+        if ended.marker or secured.marker:
+            frame.add(sheet, target, code, period, n, f"{duty.label} ended", None,
+                      reason=_why_missing("..", sheet.name, where))
+        elif ended.value is None or secured.value is None or ended.value <= 0:
+            frame.add(sheet, target, code, period, n, f"{duty.label} ended", None,
+                      reason=f"No {duty.label} duties ended in the quarter ({sheet.name}, {where}), so no share.")
+        elif secured.value > ended.value:
+            frame.problems.append(sheet.problem(f"more duties ended with accommodation secured ({secured.value}) than "
+                                                f"ended ({ended.value})", n, "secured accommodation",
+                                                "value-out-of-range"))
+        else:
+            frame.add(sheet, target, code, period, n, f"{duty.label} ended",
+                      rounded(Decimal(100) * secured.value / ended.value, SHARE_DECIMALS))
+
+
+def _read_ta1(sheet: Sheet, year: int, frame: Frame, targets: dict[str, Target]) -> None:
+    _check_title(sheet, year)
     england = sheet.find_row(0, r"e92000001", 2, 20)
     cols = sheet.columns(sheet.headings(2, england - 1), COLUMNS, england - 1)
-    frame = Frame(path, register)
     period = f"{year}-12-31"
     for n in range(england, len(sheet.rows) + 1):
         code = text(sheet.cell(n, 0))
@@ -140,7 +224,6 @@ def read(path: Path, year: int, register: Register, targets: dict) -> pd.DataFra
                     status = "method-differs" if year >= BB_MULTIPLE_PLACEMENTS_FROM else None
                     frame.add(sheet, target, code, period, n, "B&B with children over 6 weeks", plain(bb.value),
                               status, BB_NOTE + "." if status else None)
-    return frame.frame()
 
 
 def derive(sources_dir: Path, records: list[Record], register: Register) -> dict[str, pd.DataFrame]:

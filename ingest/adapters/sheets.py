@@ -129,6 +129,12 @@ class Sheet:
             out.append(found)
         return out
 
+    def stacked(self, first: int, last: int) -> list[str]:
+        """Per column, every non-empty heading among rows first..last, top down, joined by ' | '."""
+        width = max((len(r) for r in self.rows[first - 1:last]), default=0)
+        return [" | ".join(h for n in range(first, last + 1) if (h := heading(self.cell(n, col))))
+                for col in range(width)]
+
     def columns(self, heads: list[str], specs: dict[str, str], header_row: int) -> dict[str, int]:
         """name -> column index of the one heading that matches each spec (a full-match pattern)."""
         out: dict[str, int] = {}
