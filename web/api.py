@@ -102,7 +102,8 @@ def _params(*names: str) -> list[dict]:
     return [known[n] for n in names]
 
 
-def _table(summary: str, description: str, item: dict[str, dict], params: list[dict]) -> dict:
+def _table(summary: str, description: str, item: dict[str, dict], params: list[dict],
+           bad_request: str | None = None) -> dict:
     page_schema = {
         "type": "object",
         "required": ["page", "page_size", "total", "items"],
@@ -118,7 +119,10 @@ def _table(summary: str, description: str, item: dict[str, dict], params: list[d
             "content": {"application/json": {"schema": page_schema},
                         "text/csv": {"schema": {"type": "string"},
                                      "example": ",".join(item) + "\r\n"}}},
-            "404": {"description": "No such metric, council or format."}},
+            "404": {"description": "No such metric, council or format."},
+            **({"400": {"description": bad_request, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}}}
+               if bad_request else {})},
     }}
 
 
@@ -154,7 +158,9 @@ def openapi() -> dict:
                 "The council and its similar authorities, its ONS nearest neighbours (`group=ons`) or the councils "
                 "named by `with`, every period.",
                 {"code": S, "council": S, "focus": B, "period": S, "value": N, "unit": S, "band": SN, "observation": S},
-                _params("slug", "code", "fmt", "group", "with")),
+                _params("slug", "code", "fmt", "group", "with"),
+                bad_request="A group that is not similar, ons or custom, custom without councils, or a `with` "
+                            "that is not a council the metric covers: `{\"error\": message naming the pick}`."),
             "/similar-authorities.{fmt}": _table(
                 "How far the catalogue's similar councils agree with ONS's nearest neighbours",
                 "Per tier, over the councils both methods list: the mean number and share of their 15 similar "
