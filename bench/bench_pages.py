@@ -1,5 +1,6 @@
-"""Page latency of the data explorer as the store grows: the real pages (Flask test client) over the
-real catalogue plus 100k or 1M extra observations.
+"""Page latency as the store grows: the real pages, served by `lacat serve` (gunicorn, the
+default workers and threads), over the real catalogue and over it plus 1M extra observations, at
+concurrency 1 and 8.
 
 The extra observations are SYNTHETIC, generated at run time and never published: random values of
 made-up metrics (under http://bench.invalid/, a reserved unresolvable domain) about the real
@@ -9,25 +10,33 @@ scanned a council's or a period's observations would have to wade through them; 
 what they show by minted URIs and should not slow down.
 
     .venv/bin/python bench/bench_pages.py --sizes 100k          # quick
-    .venv/bin/python bench/bench_pages.py --sizes 100k,1m       # the figures in docs/scaling.md
+    .venv/bin/python bench/bench_pages.py --sizes 1m            # the figures in docs/scaling.md
 
 Needs a built catalogue (`lacat build`; LACAT_VAR_DIR chooses which). Prints, per page, the median
-and 95th-percentile latency on the real catalogue and at each size, and the ratio to the real one.
+and 95th-percentile latency at concurrency 1 and the p95 at concurrency 8 on the real catalogue and
+at each size, with the ratio of medians to the real one. Requests alternate between the stores'
+servers, so a burst of load on the shared machine falls on every size alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,13 +52,19 @@ N_METRICS = 40
 
 RECYCLING = "defra-household-recycling-rate"
 PAGES = [
+    ("council page (BIR)", "/doc/authority/BIR"),
+    ("council page (KEN)", "/doc/authority/KEN"),
     ("metric page", f"/doc/metric/{RECYCLING}"),
     ("metric page + council", f"/doc/metric/{RECYCLING}?council=TRF"),
     ("metric values.csv", f"/doc/metric/{RECYCLING}/values.csv"),
-    ("council page", "/doc/authority/TRF"),
+    ("council page (TRF)", "/doc/authority/TRF"),
     ("combined authority page", "/doc/authority/GMCA"),
     ("compare page", f"/compare/{RECYCLING}/TRF"),
     ("combined authorities", f"/combined-authorities?metric={RECYCLING}"),
+    ("councils list", "/authorities"),
+    ("metrics list", "/metrics"),
+    ("datasets list", "/datasets"),
+    ("change log", "/changes"),
     ("observation page", f"/doc/observation/{RECYCLING}/TRF/2023-24"),
     ("observation .ttl", f"/doc/observation/{RECYCLING}/TRF/2023-24.ttl"),
     # A control: answered from lists held in memory, it never touches the store, so any change
@@ -111,31 +126,72 @@ def make_var(real: bytes, extra: int, base: str, work: Path) -> Path:
     return var
 
 
-def measure(variants: dict[int, Path], repeat: int) -> dict[int, dict[str, tuple[float, float]]]:
-    """Median and p95 per page and store, requests interleaved across the stores: on a shared,
-    loaded machine a burst of load then slows every size alike instead of whichever ran then."""
-    from web import create_app
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    clients = {extra: create_app(Settings.from_env(var_dir=var)).test_client() for extra, var in variants.items()}
-    times: dict[int, dict[str, list[float]]] = {extra: {name: [] for name, _ in PAGES} for extra in variants}
-    for extra, client in clients.items():
-        for _, path in PAGES:
-            r = client.get(path)  # warm-up: fills the per-version lists of metrics and councils
-            if r.status_code != 200:
-                raise SystemExit(f"{path} answered {r.status_code} on the store with {extra:,} extra observations")
+
+def start_server(var: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "LACAT_VAR_DIR": str(var)}
+    out = open(log, "wb")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1", "--port",
+                             str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server for {var.name} exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            requests.get(url + "/search.json?q=a", timeout=5)
+            return proc, url
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise SystemExit(f"the server for {var.name} did not start")
+
+
+def _get(session: requests.Session, url: str) -> float:
+    t = time.perf_counter()
+    r = session.get(url, timeout=60)
+    elapsed = (time.perf_counter() - t) * 1000
+    if r.status_code != 200:
+        raise SystemExit(f"{url} answered {r.status_code}")
+    return elapsed
+
+
+def _stats(ts: list[float]) -> tuple[float, float]:
+    ts = sorted(ts)
+    return statistics.median(ts), ts[min(len(ts) - 1, int(len(ts) * 0.95))]
+
+
+def measure(servers: dict[int, str], repeat: int, concurrency: int) -> dict[int, dict[str, tuple[float, float, float]]]:
+    """(median, p95) at concurrency 1 and p95 at `concurrency`, per page and store."""
+    session = requests.Session()
+    local = threading.local()
+
+    def fetch(url: str) -> float:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return _get(local.session, url)
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        # Warm-up, concurrent so that every gunicorn worker computes its per-build values.
+        for url in servers.values():
+            for _, path in PAGES:
+                list(pool.map(fetch, [url + path] * concurrency * 2))
+    one: dict[int, dict[str, list[float]]] = {extra: {name: [] for name, _ in PAGES} for extra in servers}
+    many: dict[int, dict[str, list[float]]] = {extra: {name: [] for name, _ in PAGES} for extra in servers}
     for _ in range(repeat):
         for name, path in PAGES:
-            for extra, client in clients.items():
-                t = time.perf_counter()
-                client.get(path)
-                times[extra][name].append((time.perf_counter() - t) * 1000)
-    out: dict[int, dict[str, tuple[float, float]]] = {}
-    for extra, by_page in times.items():
-        out[extra] = {}
-        for name, ts in by_page.items():
-            ts.sort()
-            out[extra][name] = (statistics.median(ts), ts[min(len(ts) - 1, int(len(ts) * 0.95))])
-    return out
+            for extra, url in servers.items():
+                one[extra][name].append(_get(session, url + path))
+    with ThreadPoolExecutor(concurrency) as pool:
+        for name, path in PAGES:
+            for extra, url in servers.items():
+                many[extra][name] += list(pool.map(fetch, [url + path] * (repeat * 2)))
+    return {extra: {name: (*_stats(one[extra][name]), _stats(many[extra][name])[1]) for name, _ in PAGES}
+            for extra in servers}
 
 
 def count_observations(var: Path) -> int:
@@ -147,8 +203,9 @@ def count_observations(var: Path) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="100k,1m", help="extra synthetic observations, comma-separated (100k,1m)")
-    ap.add_argument("--repeat", type=int, default=15, help="timed requests per page (after one warm-up)")
+    ap.add_argument("--sizes", default="1m", help="extra synthetic observations, comma-separated (100k,1m)")
+    ap.add_argument("--repeat", type=int, default=20, help="timed requests per page at concurrency 1")
+    ap.add_argument("--concurrency", type=int, default=8, help="clients at once for the second measurement")
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     info = read_pointer(settings)
@@ -156,26 +213,37 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     work = Path(tempfile.mkdtemp(prefix="lacat-bench-pages-"))
     observations: dict[int, int] = {}
+    procs: list[subprocess.Popen] = []
     try:
-        variants = {}
+        servers = {}
         for extra in [0, *sizes]:
             print(f"store: real catalogue + {extra:,} synthetic observations", flush=True)
-            variants[extra] = make_var(real, extra, settings.base_uri, work)
-            observations[extra] = count_observations(variants[extra])
-        print(f"measuring {len(PAGES)} pages x {args.repeat} requests on each store, interleaved", flush=True)
-        results = measure(variants, args.repeat)
+            var = make_var(real, extra, settings.base_uri, work)
+            observations[extra] = count_observations(var)
+            proc, servers[extra] = start_server(var, work / f"server-{extra}.log")
+            procs.append(proc)
+        print(f"measuring {len(PAGES)} pages: {args.repeat} requests each at c=1, {args.repeat * 2} at "
+              f"c={args.concurrency}, alternating between the stores", flush=True)
+        results = measure(servers, args.repeat, args.concurrency)
     finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         shutil.rmtree(work, ignore_errors=True)
-    head = f"{'page':<26}" + "".join(f"{f'{observations[s]:,} obs':>26}" for s in results)
-    print("\nmedian / p95 latency in ms (ratio of medians to the real catalogue)")
-    print(head)
+    c = args.concurrency
+    print(f"\nlatency in ms: median / p95 at c=1, p95 at c={c}; ratio of medians to the real catalogue\n")
+    print("| page | " + " | ".join(f"{observations[s]:,} obs: c=1 | c={c} p95" for s in results) + " |")
+    print("|---|" + "---:|---:|" * len(results))
     for name, _ in PAGES:
         cells = []
         for res in results.values():
-            med, p95 = res[name]
+            med, p95, p95_many = res[name]
             ratio = med / results[0][name][0]
-            cells.append(f"{med:8.1f} / {p95:7.1f} ({ratio:4.2f}x)")
-        print(f"{name:<26}" + "".join(f"{c:>26}" for c in cells))
+            cells += [f"{med:.1f} / {p95:.1f} ({ratio:.2f}x)", f"{p95_many:.1f}"]
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -15,12 +15,12 @@ RECYCLING = "defra-household-recycling-rate"
 
 # path -> the most round trips one request may make (docs/scaling.md lists what each one reads)
 BUDGET = {
-    "/doc/authority/BIR": 4,  # its facts; its own and similar councils' observations; England medians
-    "/doc/authority/KEN": 4,
-    "/doc/authority/GMCA": 4,
-    f"/doc/metric/{RECYCLING}": 6,
-    f"/doc/metric/{RECYCLING}?council=TRF": 6,
-    f"/compare/{RECYCLING}/TRF": 3,
+    "/doc/authority/BIR": 1,  # its own facts; its metrics section and learn-from list are per build
+    "/doc/authority/KEN": 1,
+    "/doc/authority/GMCA": 1,
+    f"/doc/metric/{RECYCLING}": 0,  # every council's value, the charts' data: per build
+    f"/doc/metric/{RECYCLING}?council=TRF": 0,
+    f"/compare/{RECYCLING}/TRF": 2,  # the council's and its similar councils' observations; medians
     f"/combined-authorities?metric={RECYCLING}": 1,
     "/authorities": 0,
     "/authorities?type=MD&q=bir": 0,

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from web import charts, get_store
 from web.compare_groups import GROUP_NAMES, BadPick, resolve
 from web.explorer_data import Authority, Metric, medians, neighbours, observations, operating, rank_text
-from web.per_build import grouped_per_build
+from web.per_build import grouped_per_build, memo_per_build
 from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("compare", __name__)
@@ -180,7 +180,13 @@ def trend_words(m: Metric, first: tuple[str, float], last: tuple[str, float]) ->
 
 def explorer_authority(code: str) -> dict[str, object]:
     """Every metric of a council for its latest period: against the England median (with the band)
-    and against its similar authorities, with the trend since the first period."""
+    and against its similar authorities, with the trend since the first period. Computed once per
+    build and day (combined authorities' current members change with the date)."""
+    return memo_per_build("explorer-authority", get_store(), (code, date.today().isoformat()),
+                          lambda: _explorer_authority(code))
+
+
+def _explorer_authority(code: str) -> dict[str, object]:
     c = _cat()
     a = c.authorities.get(code)
     if a is None:

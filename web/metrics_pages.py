@@ -19,6 +19,7 @@ from web.explorer_data import Catalogue, Metric, catalogue, medians, observation
 from web.learn_from import for_metric as learn_from_for_metric
 from web.linked_data import alternates, html_view
 from web.maps import choropleths
+from web.per_build import memo_per_build
 from web.structured_data import schema_org_json
 from web.tables import csv_response, json_response, paginate
 
@@ -89,7 +90,13 @@ SORTS = {"name": "Council", "value": "Value", "band": "Compared with the England
 
 
 def latest_values(m: Metric, period: str) -> tuple[list[dict[str, object]], dict]:
-    """Every council's observation of `m` in `period`, and the period's England figures."""
+    """Every council's observation of `m` in `period`, and the period's England figures (read
+    once per build; each caller gets its own copy of the rows to sort or mark)."""
+    rows, context = memo_per_build("latest-values", get_store(), (m.slug, period), lambda: _latest_values(m, period))
+    return [dict(r) for r in rows], context
+
+
+def _latest_values(m: Metric, period: str) -> tuple[list[dict[str, object]], dict]:
     c = cat()
     store = get_store()
     candidates = c.candidates(m, period)
@@ -130,6 +137,10 @@ GROUP_LABELS = {"lower-tier": "lower-tier councils", "upper-tier": "upper-tier c
 
 
 def _metric_texts(m: Metric) -> dict[str, list[str]]:
+    return memo_per_build("metric-texts", get_store(), m.slug, lambda: _read_metric_texts(m))
+
+
+def _read_metric_texts(m: Metric) -> dict[str, list[str]]:
     texts: dict[str, list[str]] = {}
     for r in select(get_store(), "explorer-metric-detail", metric=iri(m.uri)):
         texts.setdefault(str(r["kind"]), []).append(str(r["text"]))
@@ -137,6 +148,10 @@ def _metric_texts(m: Metric) -> dict[str, list[str]]:
 
 
 def _sources(m: Metric) -> list[dict[str, object]]:
+    return memo_per_build("metric-sources", get_store(), m.slug, lambda: _read_sources(m))
+
+
+def _read_sources(m: Metric) -> list[dict[str, object]]:
     out: dict[str, dict[str, object]] = {}
     for r in select(get_store(), "explorer-metric-sources", metric=iri(m.uri)):
         s = out.setdefault(str(r["ds"]), {"uri": r["ds"], "title": r["title"], "publisher": r.get("publisherName"),
@@ -254,6 +269,12 @@ def _distribution_summary(m: Metric, period: str, rows: list[dict[str, object]],
 
 
 def _time_series(m: Metric, chosen) -> tuple[list[dict], list[dict], str]:
+    """England's (or the median's) figures over time, and the chosen council's: once per build."""
+    return memo_per_build("time-series", get_store(), (m.slug, chosen.code if chosen else None),
+                          lambda: _read_time_series(m, chosen))
+
+
+def _read_time_series(m: Metric, chosen) -> tuple[list[dict], list[dict], str]:
     c = cat()
     store = get_store()
     england_uris = {c.england_uri(m, p): p for p in m.periods}

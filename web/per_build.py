@@ -56,3 +56,16 @@ def grouped_per_build(store: Store, name: str, key: str) -> dict[str, list[dict[
         return out
 
     return per_build("grouped:" + name + ":" + key, store, group)
+
+
+def memo_per_build(name: str, store: Store, key: Hashable, compute: Callable[[], T]) -> T:
+    """compute(), once per build for each key (a council's section of its page, one metric's
+    values in one period): every key a page can ask for names a resource of the build, so the
+    table is bounded by the catalogue and dropped with the build. Callers must not change the value."""
+    table: dict[Hashable, Any] = per_build("memo:" + name, store, dict)
+    if key in table:
+        return table[key]
+    value = compute()
+    with _LOCK:
+        table[key] = value
+    return value
