@@ -91,6 +91,21 @@ def parse(key: str) -> Period:
     raise ValueError(f"unsupported period: {key!r}")
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def label(key: str) -> str:
+    """How a page names the period: the key itself, except where the key is not plain English
+    (YE2025-09 -> 'the year to September 2025', 2025-Q4 -> 'October to December 2025')."""
+    p = parse(key)
+    if p.kind == "year-ending":
+        return f"the year to {_MONTHS[p.end.month - 1]} {p.end.year}"
+    if p.kind == "quarter":
+        return f"{_MONTHS[p.start.month - 1]} to {_MONTHS[p.end.month - 1]} {p.end.year}"
+    return key
+
+
 def bounds(key: str) -> tuple[date, date]:
     """First and last day (inclusive) of a period key."""
     p = parse(key)

@@ -57,6 +57,13 @@ def test_sort_order_puts_a_range_after_its_first_year() -> None:
     assert sorted(keys, key=periods.sort_key) == ["2021-22", "2022", "2022-2024", "2023", "2026-01-01"]
 
 
+@pytest.mark.parametrize(("key", "text"), [("YE2025-09", "the year to September 2025"),
+                                           ("2025-Q4", "October to December 2025"), ("2024-Q1", "January to March 2024"),
+                                           ("2022-23", "2022-23"), ("AY2022-23", "AY2022-23"), ("2025-12-31", "2025-12-31")])
+def test_label_names_only_the_new_kinds_in_words(key: str, text: str) -> None:
+    assert periods.label(key) == text
+
+
 def test_metric_record_schema_uses_the_same_pattern() -> None:
     schema = json.loads((ROOT / "catalogue/records/metric.schema.json").read_text(encoding="utf-8"))
     assert schema["properties"]["periods"]["items"]["pattern"] == periods.PATTERN

@@ -91,6 +91,14 @@ def test_metric_page_and_values_twin_show_birmingham(client, metric, period, exp
     assert any(_same(v, expected) for v in bir[0].values()), bir[0]
 
 
+def test_pages_name_the_new_period_kinds_in_words(client) -> None:
+    page = client.get("/doc/metric/planning-decisions?council=BIR").get_data(as_text=True)
+    assert "Birmingham City Council: 3,425 in the year to September 2025" in page
+    assert "Values in the year to September 2025" in page
+    page = client.get("/doc/metric/homelessness-relief-duties-ended-accommodation-secured-percent?council=BIR")
+    assert "in October to December 2025" in page.get_data(as_text=True)
+
+
 def test_new_service_areas_are_listed(store) -> None:
     areas = {str(r["label"].value) for r in store.select("""
         PREFIX lacat: <https://w3id.org/lacat/def#>

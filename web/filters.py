@@ -6,6 +6,8 @@ from datetime import date
 
 from flask import Flask
 
+from core import periods
+
 
 def register(app: Flask) -> None:
     settings = app.config["LACAT_SETTINGS"]
@@ -33,6 +35,15 @@ def register(app: Flask) -> None:
                 return f"{int(value):,}"
             return f"{value:,.1f}"
         return str(value)
+
+    @app.template_filter("period")
+    def period(value: object) -> str:
+        """A period key as a page names it (core.periods.label); text that is not a key unchanged."""
+        text = str(value or "")
+        try:
+            return periods.label(text)
+        except ValueError:
+            return text
 
     @app.template_filter("sentence")
     def sentence(value: object) -> str:

@@ -256,15 +256,15 @@ def metric_page(m: Metric):
 
 def _distribution_summary(m: Metric, period: str, rows: list[dict[str, object]], meds: list, chosen_row) -> str:
     if not rows:
-        return f"No council has a value for {period}."
+        return f"No council has a value for {periods.label(period)}."
     med_text = "; ".join(f"England median of {GROUP_LABELS[md.group]} {m.format(md.value)}" for md in meds)
     if chosen_row is not None and chosen_row["value"] is not None:
         others = [float(r["value"]) for r in rows if r["code"] != chosen_row["code"]]  # type: ignore[arg-type]
-        return (f"{chosen_row['label']}: {m.format(chosen_row['value'])} in {period}, {med_text}, "
+        return (f"{chosen_row['label']}: {m.format(chosen_row['value'])} in {periods.label(period)}, {med_text}, "
                 f"{rank_text(float(chosen_row['value']), others, m.polarity)} other councils.")  # type: ignore[arg-type]
     top = max(rows, key=lambda r: float(r["value"]))  # type: ignore[arg-type]
     bottom = min(rows, key=lambda r: float(r["value"]))  # type: ignore[arg-type]
-    return (f"{len(rows)} councils have a value for {period}. {med_text}. Highest: {top['label']} "
+    return (f"{len(rows)} councils have a value for {periods.label(period)}. {med_text}. Highest: {top['label']} "
             f"{m.format(top['value'])}; lowest: {bottom['label']} {m.format(bottom['value'])}.")
 
 
