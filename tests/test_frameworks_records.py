@@ -217,3 +217,13 @@ def test_a_later_revision_is_a_dated_version_of_the_edition_it_revises(tmp_path:
                                                          encoding="utf-8")
     rules = {p.rule for p in problems_of(records)}
     assert {"revised-is-superseded", "one-current-edition"} <= rules
+
+
+def test_a_mapping_to_a_missing_or_unpublished_metric_links_nothing_and_is_reported(editions) -> None:
+    """Metric records come and go with the sources: a mapping to one that is absent or unpublished
+    is a build note, not an error, and the graph links nothing for it."""
+    notes = mapping_notes(editions.values(), published=set(), known={"defra-household-recycling-rate"})
+    assert f"{FIRST}: metric household-waste-recycling-composting-reuse maps to defra-household-recycling-rate, " \
+           "which is not published" in notes
+    assert any(n.startswith("oflog-data-explorer: metric asc1 maps to asc1-carer-quality-of-life, which has no "
+                            "metric record") for n in notes)
