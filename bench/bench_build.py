@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STEP_LINE = re.compile(r"^\[(\d+)/(\d+)\] (\S+) \.\.\.")
 # The command line moved between revisions; the first module a tree has is the one it is built with.
-CLI_MODULES = ("cli", "catalogue.cli")
+CLI_MODULES = ("cli.main", "catalogue.cli")
 # Runs the build in-process and reports the peak resident set size on stderr when it exits.
 RUNNER = (
     "import atexit, resource, runpy, sys\n"

@@ -226,7 +226,7 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
     env = {**os.environ, "LACAT_VAR_DIR": str(var), "LACAT_QUERY_TIMEOUT": "60",
            "LACAT_MAX_RESULT_ROWS": "1000000"}
     server_log = open(work / f"server-{n_obs}.log", "wb")  # noqa: SIM115 (closed with the server)
-    ours = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1",
+    ours = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1",
                              "--port", str(our_port)], env=env, cwd=ROOT,
                             stdout=server_log, stderr=subprocess.STDOUT)
     try:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.settings import Settings  # noqa: E402
 from core.store import EmbeddedStore  # noqa: E402
-from web import create_app  # noqa: E402
+from web.app import create_app  # noqa: E402
 
 RECYCLING = "defra-household-recycling-rate"
 PAGES = [

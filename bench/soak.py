@@ -44,7 +44,7 @@ def free_port() -> int:
 
 def start_server(var: Path, port: int, workers: int | None) -> subprocess.Popen:
     env = {**os.environ, "LACAT_VAR_DIR": str(var)}
-    cmd = [sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers:
         cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

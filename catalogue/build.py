@@ -7,7 +7,6 @@ Nothing becomes live until every step and every validation has passed.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -140,27 +139,3 @@ def _run_checks(ctx: BuildContext, checks: list[Check]) -> list[str]:
             else:
                 ctx.log(f"      {name} passed in {seconds:.1f}s")
     return failures
-
-
-def main_build(settings: Settings, publish: bool = True, with_packages: bool = True) -> int:
-    # The data packages are made from the new store before it goes live, so a package that fails
-    # validation stops the build; they are switched live right after the store (docs/data-packages.md).
-    # Without them (--no-packages) the live packages stay as they were until `lacat package` runs.
-    from datapackages.build_step import PackagesStep
-
-    packages = PackagesStep(settings) if with_packages else None
-    try:
-        run_build(settings, publish=publish, before_publish=packages)
-        if packages is not None:
-            packages.finish(publish)
-    except SourceError as exc:
-        print(f"build stopped: {len(exc.problems)} problem(s) in the sources:", file=sys.stderr)
-        for p in exc.problems[:100]:
-            print(f"  - {p}", file=sys.stderr)
-        print("the live catalogue was not changed", file=sys.stderr)
-        return 1
-    except BuildFailed as exc:
-        print(f"build stopped: {exc}", file=sys.stderr)
-        print("the live catalogue was not changed", file=sys.stderr)
-        return 1
-    return 0

@@ -44,10 +44,10 @@ from catalogue.rules import (
     rules_graph,
 )
 from catalogue.step import BuildContext, GraphOutput
-from core.queries import iri, select
+from core.queries import iri, load_query, select
 from core.settings import Settings
 from core.store import EmbeddedStore, Store, StoreInfo
-from core.uris import LACAT, SDMX_DIM, Uris, period_uri
+from core.uris import LACAT, SDMX_DIM, Uris, check_slug, period_uri
 
 KEEP_RESTRICTED = 2  # the live build's restricted store and its predecessor's, like var/stores/
 
@@ -99,8 +99,6 @@ def _metric_data(store: Store, metric_uri: str, peers_cache: dict[str, dict[str,
 
 
 def _query(name: str) -> str:
-    from core.queries import load_query
-
     return load_query(name)
 
 
@@ -180,8 +178,6 @@ def flags_graph(rules: list[RuleRecord], findings: dict[str, list[Finding]], uri
 
 
 def restricted_path(settings: Settings, version: str) -> Path:
-    from core.uris import check_slug
-
     return settings.restricted_dir / check_slug(version, "build id")
 
 

@@ -23,6 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
 
 from core.problems import Problem, SourceError, display_name
+from core.queries import PREFIX_BLOCK
 from core.uris import LACAT, LACAT_CONCEPT, Uris
 from core.yaml_records import Record, line_of, read_records, schema_validator
 
@@ -68,8 +69,6 @@ class RuleRecord(Record):
 
 def query_text(name: str) -> str:
     """sparql/queries/rules/{name}.rq with the project's prefixes declared."""
-    from core.queries import PREFIX_BLOCK
-
     path = QUERY_DIR / f"{name}.rq"
     if path.parent != QUERY_DIR or not path.is_file():
         raise KeyError(f"no such rule query: {name}")

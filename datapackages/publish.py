@@ -18,8 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from frictionless import validate
+
 from core.settings import Settings
-from core.store import Store
+from core.store import LiveStore, Store
 from datapackages.content import Content, PackageSpec, PackagingError, package_specs, read_content
 from datapackages.writer import finish_package, write_package
 
@@ -67,8 +69,6 @@ def validate_package(folder: Path, label: str) -> dict[str, Any]:
     """Validate with Frictionless; raise PackagingError naming file, row and field of each error.
 
     `label` is the package's folder relative to the packages root, used in messages."""
-    from frictionless import validate
-
     report = validate(str(folder / "datapackage.json"))
     if not report.valid:
         problems = []
@@ -175,8 +175,6 @@ def stage_packages(store: Store, settings: Settings, log: Callable[[str], None] 
 
 def package_live_store(settings: Settings, log: Callable[[str], None] = print) -> Path:
     """`lacat package`: rebuild the packages from the live store and switch to them."""
-    from core.store import LiveStore
-
     store = LiveStore(settings).current()
     staged = stage_packages(store, settings, log=log)
     return staged.publish()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import frictionless
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
 
@@ -604,8 +605,6 @@ def schema_path(sources_dir: Path, rel: Path) -> Path:
 
 def validate_sources(sources_dir: Path) -> None:
     """Each CSV the step reads against its Table Schema; problems name file, row and field."""
-    import frictionless
-
     problems: list[Problem] = []
     for rel in READ_FILES:
         path = sources_dir / GEOGRAPHY / rel

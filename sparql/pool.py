@@ -15,6 +15,7 @@ body), and a slow client never holds a worker.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import queue
@@ -45,8 +46,6 @@ CHUNK = 1 << 20  # bytes per message from a worker
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker if the web process dies, so no query outlives its server."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):

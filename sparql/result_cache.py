@@ -1,4 +1,4 @@
-"""Whole /sparql responses kept in memory, bounded in bytes, for repeated GETs (sparql.endpoint)."""
+"""Whole /sparql responses kept in memory, bounded in bytes, for repeated GETs (sparql.protocol)."""
 
 from __future__ import annotations
 

@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
+from xdist.scheduler import LoadFileScheduling
 
+from catalogue.build import run_build
 from core.settings import PROJECT_ROOT, Settings
+from core.store import LiveStore
+from web.app import create_app
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
@@ -32,7 +37,6 @@ SAME_PROCESS = {
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     if config.getoption("dist") != "loadfile":
         return None
-    from xdist.scheduler import LoadFileScheduling
 
     class SharedProductScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
@@ -58,8 +62,6 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def built_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A var/ folder holding a catalogue built from the real bundled data."""
-    from catalogue.build import run_build
-
     var = tmp_path_factory.mktemp("var")
     # While working on one area, a developer can build once (`lacat build`) and point the tests at
     # that folder instead of rebuilding per run; each session gets its own copy to change freely.
@@ -78,8 +80,6 @@ def settings(built_var: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def app(settings: Settings):
-    from web import create_app
-
     application = create_app(settings)
     application.config["TESTING"] = True
     return application
@@ -92,8 +92,6 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def store(settings: Settings):
-    from core.store import LiveStore
-
     return LiveStore(settings).current()
 
 
@@ -102,7 +100,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     # and would then block the server mid-test.
     log = tempfile.NamedTemporaryFile(prefix=f"lacat-server-{port}-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "1"],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
     )
@@ -148,7 +146,6 @@ def browser():
     path = chromium_path()
     if path is None:
         pytest.fail("Debian's chromium is not installed: run scripts/setup.sh --test")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(

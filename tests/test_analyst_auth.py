@@ -8,10 +8,12 @@ import re
 import sqlite3
 import stat
 import uuid
+from dataclasses import replace
 
 import pytest
 
-from catalogue.cli import main as lacat
+from cli.main import main as lacat
+from web.app import create_app
 from web.auth import Accounts, AuditLog
 
 PASSWORD = "correct horse battery staple"
@@ -114,10 +116,6 @@ def test_sign_in_sets_a_private_session_cookie_and_sign_out_ends_it(app, setting
 
 
 def test_secure_cookie_setting(settings, account) -> None:
-    from dataclasses import replace
-
-    from web import create_app
-
     app = create_app(replace(settings, secure_cookies=True))
     response = _sign_in(_client(app, "192.0.2.3"), account)
     assert response.status_code == 302

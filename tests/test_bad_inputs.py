@@ -14,6 +14,8 @@ with a broken file checks that the live catalogue (CURRENT pointer and quad coun
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -61,9 +63,6 @@ def _replace(lines: list[str], row: int, old: str, new: str) -> list[str]:
 
 
 def _drop_column(lines: list[str], name: str) -> list[str]:
-    import csv
-    import io
-
     rows = list(csv.reader(io.StringIO("".join(lines))))
     i = rows[0].index(name)
     buf = io.StringIO()
@@ -230,7 +229,7 @@ def test_build_with_a_broken_file_leaves_the_live_catalogue_unchanged(built_var:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_bytes("".join(_replace(lines, 3, "Derbyshire", "Derbyshíre")).encode("latin-1"))
     env = {**os.environ, "LACAT_VAR_DIR": str(var), "LACAT_SOURCES_DIR": str(sources)}
-    done = subprocess.run([sys.executable, "-m", "catalogue.cli", "build"], env=env, cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-m", "cli.main", "build"], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 1, done.stderr
     assert f"{ASC_FILE}, row 3, field 'Local authority name'" in done.stderr

@@ -15,7 +15,7 @@ import pytest
 from core.settings import PROJECT_ROOT, Settings
 from core.store import BaseMismatch, LiveStore, StoreWriter
 from tests.conftest import free_port
-from web import create_app
+from web.app import create_app
 
 OTHER_BASE = "http://127.0.0.1:5091/"
 
@@ -28,7 +28,7 @@ def test_the_build_records_its_base(store, settings: Settings) -> None:
 def test_serve_under_another_base_exits_2_saying_what_to_run(built_var: Path, settings: Settings) -> None:
     port = free_port()
     env = {**os.environ, "LACAT_VAR_DIR": str(built_var), "LACAT_BASE_URI": f"http://127.0.0.1:{port}/"}
-    done = subprocess.run([sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1",
+    done = subprocess.run([sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1",
                            "--port", str(port), "--workers", "1"],
                           env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr

@@ -26,7 +26,7 @@ def server(built_var: Path) -> Iterator[str]:
     on a busy machine (workers start), so any request error before the deadline means "not yet"."""
     port = free_port()
     env = {**os.environ, "LACAT_VAR_DIR": str(built_var)}
-    proc = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "serve", "--host", "127.0.0.1", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port",
                              str(port), "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT)
     url = f"http://127.0.0.1:{port}"

@@ -3,6 +3,7 @@ records, the department -> collection -> dataset -> metric -> package chain, and
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH
 
 from catalogue.datasets import load_dataset_records, load_metric_records, parse_dataset_record
+from catalogue.dcat import check_links
+from catalogue.reports import REPORTS
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 
@@ -152,10 +155,6 @@ def test_record_problems_name_file_and_field(tmp_path: Path, settings) -> None:
 
 
 def test_unknown_sdl_reference_stops_the_build(settings) -> None:
-    import csv
-
-    from catalogue.dcat import check_links
-
     records = load_dataset_records(settings.records_dir, settings.sources_dir)
     with open(settings.sources_dir / "single-data-list" / "sdl_collections.csv", encoding="utf-8") as fh:
         refs = {row["ref"] for row in csv.DictReader(fh)}
@@ -188,8 +187,6 @@ def test_sdl_chain_is_one_query(store, settings) -> None:
 
 
 def test_report_queries_in_docs_match_the_served_ones() -> None:
-    from catalogue.reports import REPORTS
-
     for rep in REPORTS:
         served = (PROJECT_ROOT / "sparql" / "queries" / f"{rep.query}.rq").read_text(encoding="utf-8")
         documented = (PROJECT_ROOT / "docs" / "reports" / f"{rep.name}.rq").read_text(encoding="utf-8")
@@ -203,8 +200,6 @@ def _titles(html: str) -> list[str]:
 
 def test_department_user_finds_every_dataset_and_the_metrics_using_it(client, settings) -> None:
     """A DEFRA user ticks their department and sees each DEFRA dataset and return, and the metrics."""
-    import csv
-
     r = client.get("/datasets")
     html = r.get_data(as_text=True)
     assert 'name="department" type="checkbox" value="defra"' in html

@@ -11,6 +11,8 @@ import re
 import altair as alt
 import pytest
 
+from web import charts
+
 RECYCLING = "defra-household-recycling-rate"
 
 
@@ -174,16 +176,12 @@ def test_schema_org_dataset_embedded(client) -> None:
 
 @pytest.fixture()
 def validating_charts():
-    from web import charts
-
     charts.VALIDATE = True
     yield
     charts.VALIDATE = False
 
 
 def test_chart_specs_are_valid_vega_lite(client, validating_charts) -> None:
-    from web import charts
-
     for path in (f"/doc/metric/{RECYCLING}?council=TRF", f"/compare/{RECYCLING}/TRF"):
         page = html(client, path)
         specs = re.findall(r'data-vega-spec="([^"]+)"', page)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from catalogue.metric_records import load_records
@@ -196,8 +197,6 @@ def test_formula_evaluates_exactly() -> None:
 
 def copy_rs_2016_17(tmp_path: Path, edit) -> Path:
     """A copy of the real RS 2016-17 sheet (rows 1-320, Birmingham is row 316) with one edit."""
-    from openpyxl import Workbook
-
     src = CalamineWorkbook.from_path(str(SOURCES / RS["2016-17"])).get_sheet_by_name("RS LA Data 2016-17")
     rows = [list(r) for r in src.to_python(skip_empty_area=False)[:320]]
     rows = edit(rows)

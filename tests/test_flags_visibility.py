@@ -16,7 +16,7 @@ import pytest
 
 from catalogue.flags import flags_step, open_restricted
 from catalogue.step import BuildContext
-from catalogue.store_cli import dump
+from cli.store import dump
 from core.queries import select
 from core.store import EmbeddedStore, StoreInfo
 from core.uris import LACAT, Uris

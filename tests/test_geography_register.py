@@ -7,9 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import ORG, RDFS, TIME
 
+from catalogue.ontology_step import load_ontology, load_shapes
+from catalogue.shacl_check import shacl_problems
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
+from core.uris import LACAT, Uris
 from ingest.geography import (
     DIGITAL_LAND,
     MYSOCIETY,
@@ -20,6 +25,7 @@ from ingest.geography import (
     load_register,
     majority_region,
     normalise_end,
+    register_graph,
 )
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
@@ -299,14 +305,6 @@ def test_ons_county_contradiction(tmp_path: Path) -> None:
 
 
 def test_geography_graph_conforms_and_shapes_catch_breakage(reg: Register) -> None:
-    from rdflib import Literal, URIRef
-    from rdflib.namespace import ORG, RDFS, TIME
-
-    from catalogue.ontology_step import load_ontology, load_shapes
-    from catalogue.shacl_check import shacl_problems
-    from core.uris import LACAT, Uris
-    from ingest.geography import register_graph
-
     uris = Uris("http://example.org/")
     g = register_graph(reg, uris)
     data = g + load_ontology()

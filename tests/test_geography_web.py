@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 import requests
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
 from SPARQLWrapper import JSON, SPARQLWrapper
 
+from catalogue.build import run_build
+from catalogue.geography_step import geography_step
+from catalogue.ontology_step import ontology_step
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
+from ingest.geography import DIGITAL_LAND
+from tests.conftest import save_screenshot
 
 EXAMPLES = PROJECT_ROOT / "sparql" / "examples"
 
@@ -88,8 +95,6 @@ def test_gss_redirects(live_server: str) -> None:
 def test_authority_as_turtle(live_server: str) -> None:
     r = requests.get(live_server + "/id/authority/CMA", headers={"Accept": "text/turtle"}, timeout=30)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
-    from rdflib import Graph, URIRef
-    from rdflib.namespace import DCTERMS
 
     g = Graph().parse(data=r.text, format="turtle")
     base = Settings.from_env().base_uri
@@ -179,11 +184,6 @@ def page_text(r: requests.Response) -> str:
 
 def test_contradictory_source_stops_build_and_live_catalogue_unchanged(
         live_server: str, built_var: Path, tmp_path: Path) -> None:
-    from catalogue.build import run_build
-    from catalogue.geography_step import geography_step
-    from catalogue.ontology_step import ontology_step
-    from ingest.geography import DIGITAL_LAND
-
     sources = tmp_path / "sources"
     shutil.copytree(PROJECT_ROOT / "ingest" / "sources" / "geography", sources / "geography")
     path = sources / "geography" / DIGITAL_LAND
@@ -210,8 +210,6 @@ def test_contradictory_source_stops_build_and_live_catalogue_unchanged(
 
 @pytest.mark.browser
 def test_authority_page_in_browser(live_server: str, page) -> None:
-    from tests.conftest import save_screenshot
-
     page.goto(live_server + "/doc/authority/NNECA")
     assert page.locator("h1").inner_text() == "North East Combined Authority"
     assert page.locator("#members tbody tr").count() == 7

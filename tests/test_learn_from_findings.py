@@ -11,6 +11,7 @@ from flask import render_template_string
 from catalogue.learn_from import THRESHOLD
 from core.queries import iri, select
 from core.uris import Uris
+from web.learn_from import for_authority
 
 ASC5 = "asc5-short-term-services-sequel"
 
@@ -81,8 +82,6 @@ def test_list_is_in_name_order_not_ranked(client) -> None:
 
 
 def test_partial_for_a_council_lists_similar_councils_that_do_better(app, store, uris) -> None:
-    from web.learn_from import for_authority
-
     with app.test_request_context("/"):
         data = for_authority(store, uris.authority("BIR"), uris.metric(ASC5))
         html = render_template_string('{% include "partials/learn_from.html" %}', learn_from=data)

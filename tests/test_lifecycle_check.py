@@ -20,7 +20,7 @@ from core.settings import PROJECT_ROOT
 
 def test_every_record_in_the_repository_passes_check() -> None:
     env = {k: v for k, v in os.environ.items() if k != "LACAT_RECORDS_DIR"}
-    result = subprocess.run([sys.executable, "-m", "catalogue.cli", "metric", "check"], cwd=PROJECT_ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "cli.main", "metric", "check"], cwd=PROJECT_ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     n = len(list((PROJECT_ROOT / "catalogue" / "records" / "metrics").glob("*.yaml")))

@@ -14,10 +14,15 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pyoxigraph as ox
 import pytest
+import rdflib
 import yaml
 
+from catalogue.build import run_build
 from core.settings import PROJECT_ROOT, Settings
+from core.store import LiveStore
+from web.app import create_app
 
 pytestmark = pytest.mark.slow  # the scenario ends in a real build
 
@@ -33,7 +38,7 @@ NEW_DEFINITION = ("The percentage of adult social care staff who left their role
 
 def lacat(records: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LACAT_RECORDS_DIR": str(records)}
-    return subprocess.run([sys.executable, "-m", "catalogue.cli", "metric", *args], env=env, cwd=PROJECT_ROOT,
+    return subprocess.run([sys.executable, "-m", "cli.main", "metric", *args], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -116,7 +121,6 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     seen["check_all_v2"] = lacat(records, "check")
 
     # 8. One real build of the catalogue from this records folder.
-    from catalogue.build import run_build
 
     settings = Settings.from_env(var_dir=root / "var", records_dir=records)
     run_build(settings, log=lambda _msg: None)
@@ -213,16 +217,12 @@ def test_altered_snapshot_is_reported(scenario, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def client(scenario):
-    from web import create_app
-
     app = create_app(scenario["settings"])
     app.config["TESTING"] = True
     return app.test_client()
 
 
 def test_version_1_still_dereferences(scenario, client) -> None:
-    import rdflib
-
     base = scenario["settings"].base_uri
     response = client.get(f"/id/metric/{SLUG}/version/1", headers={"Accept": "text/html"})
     assert response.status_code == 303
@@ -238,10 +238,6 @@ def test_version_1_still_dereferences(scenario, client) -> None:
 
 
 def test_store_has_versions_status_and_the_version_of_the_figures(scenario) -> None:
-    import pyoxigraph as ox
-
-    from core.store import LiveStore
-
     base = scenario["settings"].base_uri
     store = LiveStore(scenario["settings"]).current()
     rows = store.select(

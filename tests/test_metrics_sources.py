@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from catalogue.build import run_build
+from catalogue.geography_step import geography_step
 from catalogue.metric_records import load_metrics, load_records
+from catalogue.metrics import metrics_step
+from catalogue.ontology_step import ontology_step
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
+from ingest.adapters.base import excluded_summary
 from ingest.geography import Register, load_register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
@@ -136,11 +141,6 @@ def test_duplicate_observation_fails(tmp_path: Path, register: Register) -> None
 
 
 def test_a_broken_file_stops_the_build_and_nothing_goes_live(tmp_path: Path) -> None:
-    from catalogue.build import run_build
-    from catalogue.geography_step import geography_step
-    from catalogue.metrics import metrics_step
-    from catalogue.ontology_step import ontology_step
-
     sources = sources_copy(tmp_path, "oflog")
     edit_line(sources / ASC, 2, "E06000005", "E6000005")
     records = records_copy(tmp_path, *ASC_RECORDS)
@@ -198,8 +198,6 @@ def test_figures_attach_to_the_council_of_the_time(tmp_path: Path, register: Reg
 
 
 def test_rows_outside_scope_are_reported_not_dropped(tmp_path: Path, register: Register) -> None:
-    from ingest.adapters.base import excluded_summary
-
     loaded = load_metrics(sources_copy(tmp_path, "metrics"), records_copy(tmp_path, "defra-household-recycling-rate"),
                           register)
     frame = loaded.frames["metrics/defra_env18_household_recycling_rate_tdl.csv"]

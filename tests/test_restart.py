@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -62,8 +63,6 @@ def alive(pid: int) -> bool:
 
 
 def port_free(port: int) -> bool:
-    import socket
-
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))
@@ -149,7 +148,7 @@ def test_build_while_serving_switches_without_errors(built_var: Path, tmp_path: 
         before = served_build(base)
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
-        build = subprocess.run([sys.executable, "-m", "catalogue.cli", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
+        build = subprocess.run([sys.executable, "-m", "cli.main", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
                                capture_output=True, text=True, timeout=1200)
         assert build.returncode == 0, build.stderr[-2000:]
         after = read_pointer(settings).version

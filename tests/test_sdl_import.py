@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from catalogue.sdl import load_sdl
-from catalogue.sdl_cli import validate_edition, write_edition
+from cli.sdl import validate_edition, write_edition
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
 
@@ -46,8 +47,6 @@ def test_valid_csv_is_written_and_merged(tmp_path: Path) -> None:
 
 
 def test_valid_xlsx(tmp_path: Path) -> None:
-    from openpyxl import Workbook
-
     wb = Workbook()
     ws = wb.active
     ws.append(["ref", "collection", "department", "section", "list_year"])
@@ -113,7 +112,7 @@ def test_bundled_list_errors_name_file_row_and_field(tmp_path: Path) -> None:
 def test_cli_import_dry_run_and_write(tmp_path: Path) -> None:
     f = write_csv(tmp_path / "sdl.csv", "ref,collection,department,section", [",".join(ROWS[0])])
     env = {**os.environ, "LACAT_RECORDS_DIR": str(tmp_path / "records")}
-    cmd = [sys.executable, "-m", "catalogue.cli", "sdl", "import", str(f), "--year", "2025-26"]
+    cmd = [sys.executable, "-m", "cli.main", "sdl", "import", str(f), "--year", "2025-26"]
     r = subprocess.run([*cmd, "--dry-run"], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT)
     assert r.returncode == 0 and "nothing written" in r.stdout
     assert not (tmp_path / "records" / "sdl").exists()
@@ -129,7 +128,7 @@ def test_cli_import_dry_run_and_write(tmp_path: Path) -> None:
 
 
 def test_help() -> None:
-    r = subprocess.run([sys.executable, "-m", "catalogue.cli", "sdl", "import", "--help"], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "cli.main", "sdl", "import", "--help"], capture_output=True,
                        text=True, cwd=PROJECT_ROOT)
     assert r.returncode == 0 and "usage: lacat sdl import" in r.stdout
 

@@ -8,8 +8,10 @@ import re
 
 import pytest
 
+from catalogue.datasets import load_metric_records
 from catalogue.reports import REPORTS
 from core.settings import PROJECT_ROOT
+from web.catalogue_pages import _cell
 
 SDL = PROJECT_ROOT / "ingest" / "sources" / "single-data-list"
 
@@ -70,8 +72,6 @@ def test_unknown_or_malformed_reference_is_404(client) -> None:
 
 
 def test_collection_metrics_report_shows_wastedataflow_metrics(client, settings) -> None:
-    from catalogue.datasets import load_metric_records
-
     waste = [m for m in load_metric_records(settings.records_dir) if m.published and
              any(s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling") for s in m.sources)]
     assert len(waste) >= 1
@@ -124,8 +124,6 @@ def test_burden_and_outside_sdl_reports(client) -> None:
 
 
 def test_csv_twin_neutralises_formulas() -> None:
-    from web.catalogue_pages import _cell
-
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _cell("082-00") == "082-00"
     assert _cell(None) == ""

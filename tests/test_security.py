@@ -22,6 +22,7 @@ import requests
 
 from core.settings import PROJECT_ROOT, Settings
 from core.store import read_pointer
+from web.app import create_app
 
 PAYLOAD = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -83,8 +84,6 @@ def _poison(store_path: str) -> int:
 @pytest.fixture(scope="module")
 def hostile_client(built_var: Path, tmp_path_factory: pytest.TempPathFactory):
     """The app over a copy of the real catalogue in which every label carries HTML and script."""
-    from web import create_app
-
     var = tmp_path_factory.mktemp("hostile") / "var"
     shutil.copytree(built_var, var)
     settings = Settings.from_env(var_dir=var)
@@ -311,8 +310,6 @@ def test_security_headers_on_every_response_type(live_server: str, kind: str, pa
 
 def test_security_headers_on_503(built_var: Path, tmp_path: Path) -> None:
     """A store that cannot be opened still answers with the headers (and no internal path)."""
-    from web import create_app
-
     var = tmp_path / "var"
     shutil.copytree(built_var, var)
     settings = Settings.from_env(var_dir=var)

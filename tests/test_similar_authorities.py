@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from catalogue.similar import INPUTS, METHODS, NEIGHBOURS, compute, read_inputs
+from core.queries import PREFIX_BLOCK
 from core.settings import PROJECT_ROOT
 from ingest.geography import Register, load_register
 
@@ -91,8 +92,6 @@ def test_re_running_on_changed_inputs_changes_the_lists(tmp_path: Path, register
 
 
 def test_neighbours_and_method_are_published(store) -> None:
-    from core.queries import PREFIX_BLOCK
-
     base = "http://localhost:5000/"
     rows = store.select(PREFIX_BLOCK + f"""SELECT ?rank ?other ?distance WHERE {{
         <{base}id/authority/BIR> lacat:hasNeighbour ?n .

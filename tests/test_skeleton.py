@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
+import requests
 
 from core.settings import Settings
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "catalogue.cli", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, env=env)
 
 
 @pytest.mark.parametrize("command", ["build", "serve", "validate", "settings"])
@@ -36,8 +38,6 @@ def test_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_serve_without_a_build_says_so(tmp_path) -> None:
-    import os
-
     env = {**os.environ, "LACAT_VAR_DIR": str(tmp_path)}
     result = run_cli("serve", "--port", "1", env=env)
     assert result.returncode == 1
@@ -45,8 +45,6 @@ def test_serve_without_a_build_says_so(tmp_path) -> None:
 
 
 def test_home_page_served_by_real_server(live_server: str) -> None:
-    import requests
-
     r = requests.get(live_server + "/", timeout=10)
     assert r.status_code == 200
     assert "govuk-template" in r.text

@@ -13,9 +13,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
+from SPARQLWrapper import JSON as SW_JSON
+from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 
 from core.settings import Settings
-from sparql.endpoint import EXAMPLES_DIR, ResultCache, load_examples
+from sparql.protocol import EXAMPLES_DIR, load_examples
+from sparql.result_cache import ResultCache
+from web.app import create_app
 
 JSON = {"Accept": "application/sparql-results+json"}
 COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
@@ -114,8 +118,6 @@ def test_cors_and_options(client) -> None:
 
 
 def test_result_limit(built_var: Path) -> None:
-    from web import create_app
-
     app = create_app(Settings.from_env(var_dir=built_var, max_result_rows=5))
     c = app.test_client()
     r = c.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s rdfs:label ?l }"}, headers=JSON)
@@ -218,9 +220,6 @@ def test_examples_exist() -> None:
 
 
 def test_sparqlwrapper_client(live_server: str) -> None:
-    from SPARQLWrapper import JSON as SW_JSON
-    from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
-
     sw = SPARQLWrapper(live_server + "/sparql")
     sw.setTimeout(120)  # fail, never hang, if the server stops answering
     sw.setQuery(LABELS)

@@ -12,9 +12,10 @@ import pytest
 
 from core.settings import Settings
 from sparql import inline
-from sparql.endpoint import _job
 from sparql.guard import check
 from sparql.pool import QueryPool
+from sparql.protocol import _job
+from web.app import create_app
 
 BIR = "id/authority/BIR"  # relative: queries resolve IRIs against the catalogue's base
 
@@ -68,7 +69,7 @@ def test_describe_over_http_is_answered_without_a_worker(client, settings: Setti
     def no_pool(size: int):
         raise AssertionError("a cheap query went to the worker pool")
 
-    monkeypatch.setattr("sparql.endpoint.get_pool", no_pool)
+    monkeypatch.setattr("sparql.protocol.get_pool", no_pool)
     r = client.post("/sparql", data=f"DESCRIBE <{BIR}>", headers={
         "Content-Type": "application/sparql-query", "Accept": "application/n-triples"})
     assert r.status_code == 200 and f"<{settings.base_uri}{BIR}> <http://www.w3.org/2000/01/rdf-schema#label>" in r.text
@@ -89,8 +90,6 @@ def test_repeated_get_of_a_cheap_query_is_cached_and_revalidated(client) -> None
 
 
 def test_appended_limit_keeps_the_row_limit_comments_and_trailing_values(built_var: Path) -> None:
-    from web import create_app
-
     c = create_app(Settings.from_env(var_dir=built_var, max_result_rows=5)).test_client()
     json_accept = {"Accept": "application/sparql-results+json"}
     # A comment on the last line must not swallow the LIMIT the endpoint appends.

@@ -21,9 +21,12 @@ import requests
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
+from catalogue.build import run_build
 from core.settings import PROJECT_ROOT, Settings
 from core.store import StoreWriter
+from sparql.protocol import load_examples
 from tests.conftest import free_port
+from web.app import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -125,8 +128,6 @@ def remote_settings(var: Path, server: str, **overrides: object) -> Settings:
 @pytest.fixture(scope="module", params=["embedded", "remote"])
 def w3c_client(request, tmp_path_factory: pytest.TempPathFactory):
     """A test client of the app over the W3C protocol data, on each store backend."""
-    from web import create_app
-
     var = tmp_path_factory.mktemp(f"w3c-{request.param}")
     if request.param == "embedded":
         settings = Settings.from_env(var_dir=var)
@@ -238,10 +239,6 @@ def test_remote_loading_replaces_graphs(oxigraph_server: str, tmp_path: Path) ->
 def test_catalogue_build_and_pages_on_remote_backend(oxigraph_server: str, tmp_path: Path) -> None:
     """`lacat build` with the remote backend loads the real catalogue into the server; the endpoint,
     the examples and the pages then work from it."""
-    from catalogue.build import run_build
-    from sparql.endpoint import load_examples
-    from web import create_app
-
     # Its own server store: the W3C data of the other tests must not mix with the catalogue.
     requests.post(oxigraph_server + "/update", data="DROP ALL",
                   headers={"Content-Type": "application/sparql-update"}, timeout=30).raise_for_status()

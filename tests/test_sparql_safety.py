@@ -17,7 +17,9 @@ import pytest
 import requests
 
 from core.settings import Settings
+from core.store import read_pointer
 from sparql.guard import GuardError, check
+from sparql.pool import Job, QueryFailed, QueryPool
 from tests.conftest import free_port, start_server
 
 JSON = {"Accept": "application/sparql-results+json"}
@@ -292,9 +294,6 @@ def test_crash_costs_only_a_worker(guarded_server) -> None:
 
 def test_worker_crash_is_contained(built_var: Path) -> None:
     """Even a crash the guard does not foresee only kills a worker: the next query is answered."""
-    from core.store import read_pointer
-    from sparql.pool import Job, QueryFailed, QueryPool
-
     info = read_pointer(Settings.from_env(var_dir=built_var))
     pool = QueryPool(1)
     try:

@@ -14,9 +14,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from catalogue.store_cli import dump, restore
+from cli.store import dump, restore
 from core.settings import PROJECT_ROOT, Settings
 from core.store import LiveStore, StoreUnavailable, open_embedded, read_pointer
+from web.app import create_app
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -60,7 +61,7 @@ def test_restore_of_a_broken_dump_changes_nothing(built_var: Path, tmp_path: Pat
     before = read_pointer(settings).version
     bad = tmp_path / "bad.nq"
     bad.write_text('<http://a> <http://b> "unterminated .\n', encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "catalogue.cli", "restore", str(bad)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "cli.main", "restore", str(bad)], capture_output=True,
                             text=True, env={**os.environ, "LACAT_VAR_DIR": str(var)})
     assert result.returncode == 1
     assert "bad.nq" in result.stderr and "not changed" in result.stderr
@@ -77,7 +78,6 @@ def test_unopenable_store_gives_clear_message(built_var: Path, tmp_path: Path) -
     (Path(info.path) / "CURRENT").write_text("garbage", encoding="utf-8")
     with pytest.raises(StoreUnavailable, match="cannot be opened"):
         open_embedded(info)
-    from web import create_app
 
     client = create_app(settings).test_client()
     response = client.get("/doc/authority/BIR.ttl")
@@ -100,7 +100,7 @@ def test_killed_builds_leave_the_live_catalogue_serving(built_var: Path, tmp_pat
     count_before = quad_count(settings)
     env = {**os.environ, "LACAT_VAR_DIR": str(var)}
     for delay in (0.3, 1.5, 4.0):
-        proc = subprocess.Popen([sys.executable, "-m", "catalogue.cli", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         if proc.poll() is None:
@@ -113,7 +113,7 @@ def test_killed_builds_leave_the_live_catalogue_serving(built_var: Path, tmp_pat
             continue
         assert settings.current_pointer.read_text(encoding="utf-8") == pointer_before
         assert quad_count(Settings.from_env(var_dir=var)) == count_before
-    done = subprocess.run([sys.executable, "-m", "catalogue.cli", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-m", "cli.main", "build", "--no-packages"], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert json.loads(settings.current_pointer.read_text(encoding="utf-8"))["version"] != json.loads(pointer_before)[

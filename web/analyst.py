@@ -33,9 +33,9 @@ from catalogue.rules import READING
 from core.queries import iri, select
 from core.store import EmbeddedStore
 from core.uris import Uris, check_slug
-from web import get_store
-from web import settings as get_settings
 from web.auth import CSRF_FIELD, Accounts, AuditLog, csrf_token, csrf_valid, secret_key
+from web.current import get_store
+from web.current import settings as get_settings
 from web.per_build import per_build
 
 bp = Blueprint("analyst", __name__)

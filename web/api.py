@@ -12,7 +12,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, request
 
 from core.queries import select
-from web import get_store, settings
+from web.current import get_store, settings
 from web.tables import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, csv_response, json_response, paginate
 
 bp = Blueprint("api", __name__)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_from_directory
 
-from web import VENDOR_DIR
+from core.settings import PROJECT_ROOT
+
+VENDOR_DIR = PROJECT_ROOT / "node_modules"
 
 bp = Blueprint("assets", __name__)
 

@@ -22,8 +22,9 @@ from catalogue.reports import BY_NAME, REPORTS, run_report
 from core.queries import construct, iri, select
 from core.store import Store
 from core.uris import PREFIXES
-from web import get_store, settings, structured_data
+from web import structured_data
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, rdf_response
+from web.current import get_store, settings
 from web.linked_data import alternates, html_view
 from web.per_build import per_build
 

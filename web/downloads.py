@@ -20,7 +20,7 @@ from flask import Blueprint, abort, redirect, render_template, send_from_directo
 
 from core.uris import check_slug
 from datapackages.publish import current_folder, read_index
-from web import settings
+from web.current import settings
 
 bp = Blueprint("downloads", __name__)
 

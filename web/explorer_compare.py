@@ -14,25 +14,15 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from web import charts, get_store
+from web import charts
 from web.compare_groups import GROUP_NAMES, BadPick, resolve
+from web.current import get_store
 from web.explorer_data import Authority, Metric, medians, neighbours, observations, operating, rank_text
+from web.metric_lookup import CODE, GROUP_LABELS, cat, metric_or_404, metric_texts
 from web.per_build import grouped_per_build, memo_per_build
 from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("compare", __name__)
-
-
-def _cat():
-    from web.metrics_pages import cat
-
-    return cat()
-
-
-def _group_labels() -> dict[str, str]:
-    from web.metrics_pages import GROUP_LABELS
-
-    return GROUP_LABELS
 
 
 def _periods_for(m: Metric, a: Authority) -> list[str]:
@@ -45,9 +35,7 @@ def _periods_for(m: Metric, a: Authority) -> list[str]:
 
 def compare_data(slug: str, code: str) -> dict[str, object]:
     """The figures of a compare page; raises BadPick for a group or council that cannot be used."""
-    from web.metrics_pages import CODE, metric_or_404
-
-    c = _cat()
+    c = cat()
     m = metric_or_404(slug)
     a = c.authorities.get(code) if CODE.match(code) else None
     if a is None or not m.applies_to(a.type_code):
@@ -80,7 +68,7 @@ def compare_data(slug: str, code: str) -> dict[str, object]:
             o = found.get(uris[(x.code, p)])
             if o is not None and o.value is not None:
                 points.append({"series": x.label, "period": p, "value": o.value})
-    median_name = f"England median ({_group_labels()[group]})" if group else "England median"
+    median_name = f"England median ({GROUP_LABELS[group]})" if group else "England median"
     for p in periods:
         if p in med_by_period:
             points.append({"series": median_name, "period": p, "value": med_by_period[p]})
@@ -124,10 +112,8 @@ def compare(slug: str, code: str):
     a: Authority = d["a"]  # type: ignore[assignment]
     spec = charts.series(d["points"], d["periods"], m.unit_text, a.label, d["summary"],  # type: ignore[arg-type]
                          m.decimal_places)
-    from web.metrics_pages import _metric_texts
-
-    texts = _metric_texts(m)
-    c = _cat()
+    texts = metric_texts(m)
+    c = cat()
     pickable = sorted((x for x in c.authorities.values() if x.current and m.applies_to(x.type_code)
                        and x.code != a.code), key=lambda x: x.label)
     return render_template(
@@ -187,7 +173,7 @@ def explorer_authority(code: str) -> dict[str, object]:
 
 
 def _explorer_authority(code: str) -> dict[str, object]:
-    c = _cat()
+    c = cat()
     a = c.authorities.get(code)
     if a is None:
         return {"areas": [], "members": None}
@@ -249,7 +235,7 @@ def _explorer_authority(code: str) -> dict[str, object]:
 
 
 def current_members(ca: Authority) -> list[Authority]:
-    c = _cat()
+    c = cat()
     today = date.today().isoformat()
     out = []
     for r in grouped_per_build(get_store(), "ca-members", "authority").get(ca.uri, []):
@@ -262,7 +248,7 @@ def current_members(ca: Authority) -> list[Authority]:
 
 def aggregate(m: Metric, members: list[Authority], period: str, found: dict) -> dict[str, object]:
     """Members' median and range for one metric and period, only when every member has a value."""
-    c = _cat()
+    c = cat()
     values = []
     for x in members:
         o = found.get(c.obs_uri(m, x.code, period))
@@ -277,7 +263,7 @@ def aggregate(m: Metric, members: list[Authority], period: str, found: dict) -> 
 def ca_members_compared(ca: Authority) -> list[dict[str, object]]:
     """For each metric that applies to at least one constituent member: the members' values in the
     metric's latest period and, where every member has one, their median and range."""
-    c = _cat()
+    c = cat()
     members = current_members(ca)
     if not members:
         return []
@@ -306,7 +292,7 @@ COMBINED_TYPES = ("COMB", "SRA")
 
 @bp.route("/combined-authorities")
 def combined_authorities():
-    c = _cat()
+    c = cat()
     slug = request.args.get("metric", "")
     metrics = sorted(c.metrics.values(), key=lambda m: m.label.casefold())
     m = c.metrics.get(slug) or next((x for x in metrics if x.slug == "defra-household-recycling-rate"), metrics[0])
@@ -319,7 +305,7 @@ def combined_authorities():
 
 
 def combined_rows(m: Metric) -> list[dict[str, object]]:
-    c = _cat()
+    c = cat()
     cas = sorted((x for x in c.authorities.values() if x.type_code in COMBINED_TYPES and x.current),
                  key=lambda x: x.label)
     period = m.latest_period
@@ -343,7 +329,7 @@ CA_COLUMNS = ["code", "combined_authority", "metric", "period", "members", "memb
 def combined_twin(fmt: str):
     if fmt not in ("json", "csv"):
         abort(404)
-    c = _cat()
+    c = cat()
     m = c.metrics.get(request.args.get("metric", "")) or c.metrics.get("defra-household-recycling-rate") \
         or next(iter(c.metrics.values()))
     rows = [{"code": r["ca"].code, "combined_authority": r["ca"].label, "metric": m.slug,  # type: ignore[attr-defined]

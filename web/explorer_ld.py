@@ -11,9 +11,10 @@ from flask import Blueprint, Response, request
 
 from core.queries import select
 from core.uris import PREFIXES, VOID, Uris
-from web import get_store, settings
 from web.conneg import BY_MEDIA, BY_SUFFIX, FORMATS, rdf_response
+from web.current import get_store, settings
 from web.framework_data import frameworks
+from web.metric_lookup import cat
 
 bp = Blueprint("explorer_ld", __name__)
 
@@ -23,8 +24,6 @@ STATIC_PAGES = ["", "metrics", "authorities", "combined-authorities", "framework
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    from web.metrics_pages import cat
-
     base = settings().base_uri
     c = cat()
     paths = list(STATIC_PAGES)
@@ -103,8 +102,6 @@ def void_triples() -> list[ox.Triple]:
     ]
     for prefix in ("qb", "dcat", "dcterms", "org", "skos", "prov", "sdmx-dimension", "lacat", "time", "foaf"):
         t.append(ox.Triple(ds, v("vocabulary"), ox.NamedNode(PREFIXES[prefix])))
-    from web.metrics_pages import cat
-
     c = cat()
     examples = [base + "id/authority/BIR"] + [m.uri for m in list(c.metrics.values())[:1]]
     for ex in examples:

@@ -13,7 +13,7 @@ import re
 from flask import Blueprint, abort, redirect, render_template, request
 
 from core.uris import Uris
-from web import get_store, settings
+from web.current import get_store, settings
 from web.framework_data import FEdition, FMetric, Frameworks, diff, frameworks
 from web.linked_data import alternates, html_view
 from web.tables import csv_response, json_response, paginate

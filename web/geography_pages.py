@@ -8,7 +8,8 @@ from datetime import date
 from flask import Blueprint, abort, redirect, render_template, request
 
 from core.queries import iri, select
-from web import get_store, settings, structured_data
+from web import structured_data
+from web.current import get_store, settings
 from web.explorer_compare import explorer_authority
 from web.learn_from import for_authority
 from web.linked_data import alternates, document, html_view

@@ -21,7 +21,7 @@ from catalogue.lifecycle import changed_fields
 from core.queries import iri, select
 from core.uris import Uris
 from core.yaml_text import load_yaml
-from web import get_store, settings
+from web.current import get_store, settings
 from web.per_build import rows_per_build
 
 bp = Blueprint("history", __name__)

@@ -19,7 +19,7 @@ from catalogue.learn_from import CAVEAT, MIN_PEERS, THRESHOLD
 from core.queries import iri, select
 from core.store import Store
 from core.uris import Uris, check_slug
-from web import get_store, settings
+from web.current import get_store, settings
 from web.explorer_data import neighbours
 from web.per_build import per_build, rows_per_build
 

@@ -12,8 +12,8 @@ from flask import Blueprint, Response, abort, redirect, request
 
 from core.queries import construct, iri
 from core.uris import PREFIXES
-from web import get_store, settings
 from web.conneg import BY_SUFFIX, FORMATS, Format, negotiate, rdf_response, split_suffix
+from web.current import get_store, settings
 
 bp = Blueprint("linked_data", __name__)
 

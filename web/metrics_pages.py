@@ -9,40 +9,36 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from core import periods
-from core.queries import iri, select
-from web import charts, get_store, settings
+from core.queries import construct, iri, select
+from core.uris import PREFIXES, Uris
+from web import charts
 from web.conneg import BY_SUFFIX, FORMATS, negotiate, rdf_response
-from web.explorer_data import Catalogue, Metric, catalogue, medians, observations, rank_text, sort_periods
+from web.current import get_store, settings
+from web.explorer_compare import bp as compare_bp
+from web.explorer_data import Metric, medians, observations, rank_text, sort_periods
+from web.explorer_ld import bp as ld_bp
 from web.learn_from import for_metric as learn_from_for_metric
 from web.linked_data import alternates, html_view
 from web.maps import choropleths
+from web.metric_lookup import CODE, GROUP_LABELS, cat, metric_or_404, metric_texts
 from web.per_build import memo_per_build
 from web.structured_data import schema_org_json
 from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("metrics_pages", __name__)
+# The compare pages and the linked-data sitemap and VoID are nested under this blueprint.
+bp.register_blueprint(compare_bp)
+bp.register_blueprint(ld_bp)
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
-CODE = re.compile(r"^[A-Z]{2,5}$")
 GSS = re.compile(r"^E\d{8}$")
 PERIOD = re.compile(periods.PATTERN)
 MAX_Q = 100
 
 
-def cat() -> Catalogue:
-    from core.uris import Uris
-
-    return catalogue(get_store(), Uris(settings().base_uri))
-
-
-def metric_or_404(slug: str) -> Metric:
-    m = cat().metrics.get(slug) if SLUG.match(slug) else None
-    if m is None:
-        abort(404)
-    return m
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,21 +128,6 @@ def sort_rows(rows: list[dict[str, object]], sort: str, order: str) -> list[dict
     return present + absent
 
 
-GROUP_LABELS = {"lower-tier": "lower-tier councils", "upper-tier": "upper-tier councils",
-                "combined": "combined authorities"}
-
-
-def _metric_texts(m: Metric) -> dict[str, list[str]]:
-    return memo_per_build("metric-texts", get_store(), m.slug, lambda: _read_metric_texts(m))
-
-
-def _read_metric_texts(m: Metric) -> dict[str, list[str]]:
-    texts: dict[str, list[str]] = {}
-    for r in select(get_store(), "explorer-metric-detail", metric=iri(m.uri)):
-        texts.setdefault(str(r["kind"]), []).append(str(r["text"]))
-    return texts
-
-
 def _sources(m: Metric) -> list[dict[str, object]]:
     return memo_per_build("metric-sources", get_store(), m.slug, lambda: _read_sources(m))
 
@@ -220,7 +201,7 @@ def metric_page(m: Metric):
     order = order if order in ("asc", "desc") else "asc"
     code = request.args.get("council", "")
     chosen = c.authorities.get(code) if CODE.match(code) else None
-    texts = _metric_texts(m)
+    texts = metric_texts(m)
     sources = _sources(m)
     rows, context = latest_values(m, period)
     rows = sort_rows(rows, sort, order)
@@ -348,10 +329,6 @@ def metric_values_twin(slug: str, fmt: str):
 
 
 def _version_triples(m: Metric, n: int) -> list:
-    import pyoxigraph as ox
-
-    from core.uris import Uris
-
     uris = Uris(settings().base_uri)
     v = ox.NamedNode(uris.metric_version(m.slug, n))
     metric = ox.NamedNode(m.uri)
@@ -365,7 +342,7 @@ def _version_triples(m: Metric, n: int) -> list:
         ox.Triple(metric, ox.NamedNode(dct + "hasVersion"), v),
         ox.Triple(v, ox.NamedNode(dcat + "version"), ox.Literal(str(n))),
     ]
-    texts = _metric_texts(m)
+    texts = metric_texts(m)
     for note in texts.get("change", []):
         if note.startswith(f"Version {n} "):
             triples.append(ox.Triple(v, ox.NamedNode(skos + "changeNote"), ox.Literal(note, language="en")))
@@ -383,7 +360,6 @@ def _version_triples(m: Metric, n: int) -> list:
                                  ox.NamedNode(uris.metric_version(m.slug, n - 1))))
     # The immutable published version as the store records it (graph/metric-history, web/history.py):
     # the definition, method and caveats of that version, even when it is not the current one.
-    from core.queries import construct
 
     seen = set(triples)
     triples.extend(t for t in construct(get_store(), "describe", resource=iri(v.value)) if t not in seen)
@@ -409,8 +385,6 @@ def metric_version_document(slug: str, ident: str):
     if fmt.rdf is None:
         response = Response(metric_version_page(m, stem), mimetype="text/html")
     else:
-        from core.uris import PREFIXES
-
         response = rdf_response(_version_triples(m, n), fmt, PREFIXES)
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = ", ".join(
@@ -421,7 +395,7 @@ def metric_version_document(slug: str, ident: str):
 
 def metric_version_page(m: Metric, text: str) -> str:
     n = _version_number(m, text)
-    texts = _metric_texts(m)
+    texts = metric_texts(m)
     notes = [t for t in texts.get("change", []) if t.startswith(f"Version {n} ")]
     return render_template(
         "metric-version.html", title=f"{m.label}, version {n}", m=m, n=n, notes=notes,
@@ -461,7 +435,7 @@ def observation_view(rest: str):
     return render_template(
         "observation.html", title=f"{m.label}: {area_label}, {period}", m=m, o=found, period=period,
         area_label=area_label, area_href=area_href, authority=authority, median=median, uri=uri,
-        texts=_metric_texts(m), group_labels=GROUP_LABELS,
+        texts=metric_texts(m), group_labels=GROUP_LABELS,
         alternates=alternates(f"observation/{rest}"),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Metrics", "href": "/metrics"},
                      {"text": m.label, "href": f"/doc/metric/{m.slug}"}, {"text": f"{area_label}, {period}"}])
@@ -595,9 +569,3 @@ def explorer_home() -> dict[str, object]:
     """Service areas and their metrics, for browsing from the home page."""
     return {"areas": cat().metrics_by_area()}
 
-
-from web.explorer_compare import bp as compare_bp  # noqa: E402  (nested: registered with this blueprint)
-from web.explorer_ld import bp as ld_bp  # noqa: E402
-
-bp.register_blueprint(compare_bp)
-bp.register_blueprint(ld_bp)

@@ -8,6 +8,7 @@ from gunicorn.app.base import BaseApplication
 
 from core.settings import Settings
 from core.store import BaseMismatch, LiveStore, StoreUnavailable, read_pointer
+from web.app import create_app
 
 
 class _Server(BaseApplication):
@@ -21,8 +22,6 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from web import create_app
-
         return create_app(self.settings)
 
 

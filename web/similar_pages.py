@@ -7,7 +7,7 @@ from flask import Blueprint, abort, redirect, render_template
 
 from core.queries import select
 from core.store import Store
-from web import get_store
+from web.current import get_store
 from web.linked_data import html_view
 from web.per_build import per_build
 from web.tables import csv_response, json_response, paginate

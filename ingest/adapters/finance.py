@@ -36,6 +36,7 @@ import frictionless
 import pandas as pd
 
 from core.problems import Problem, SourceError, display_name
+from core.yaml_records import Record
 from core.yaml_text import load_yaml
 from ingest.geography import GEOGRAPHY, MYSOCIETY, Authority, Register
 from ingest.observations import TIDY_COLUMNS, period_bounds, resolve
@@ -442,7 +443,7 @@ def _decimal(text: str) -> Decimal | None:
     return Decimal(text)  # the Table Schema has checked it is a number
 
 
-def record_problems(record: Any) -> list[Problem]:
+def record_problems(record: Record) -> list[Problem]:
     """Rules for a finance record's formula and sources that a JSON Schema cannot express."""
     name = display_name(record.path)
     formula = record.data.get("formula")
@@ -478,7 +479,7 @@ def record_problems(record: Any) -> list[Problem]:
     return out
 
 
-def _inputs_by_period(record: Any) -> dict[str, dict[str, str]]:
+def _inputs_by_period(record: Record) -> dict[str, dict[str, str]]:
     """period -> input name -> the workbook (rel) that supplies it, from the record's sources.
 
     A period is derived only where the record's sources supply every input; an input offered by
@@ -505,7 +506,7 @@ def _inputs_by_period(record: Any) -> dict[str, dict[str, str]]:
     return out
 
 
-def derive_frames(records: list[Any], extracts: Extracts) -> dict[str, pd.DataFrame]:
+def derive_frames(records: list[Record], extracts: Extracts) -> dict[str, pd.DataFrame]:
     """Evaluate each record's formula: rel -> tidy frame (ingest.observations.TIDY_COLUMNS)."""
     rows: dict[str, list[dict[str, Any]]] = {}
     problems: list[Problem] = []
@@ -594,7 +595,7 @@ def derive_frames(records: list[Any], extracts: Extracts) -> dict[str, pd.DataFr
     return {rel: pd.DataFrame(r, columns=TIDY_COLUMNS) for rel, r in rows.items()}
 
 
-def derive(sources_dir: Path, records: list[Any], register: Register) -> dict[str, pd.DataFrame]:
+def derive(sources_dir: Path, records: list[Record], register: Register) -> dict[str, pd.DataFrame]:
     """The finance metrics of `records` as tidy frames, keyed by the workbook each row comes from."""
     problems = [p for r in records for p in record_problems(r)]
     if problems:
@@ -606,6 +607,6 @@ def derive(sources_dir: Path, records: list[Any], register: Register) -> dict[st
     return {rel: frames.get(rel, pd.DataFrame([], columns=TIDY_COLUMNS)) for rel in rels}
 
 
-def iter_workbooks(records: list[Any]) -> Iterator[Workbook]:
+def iter_workbooks(records: list[Record]) -> Iterator[Workbook]:
     for rel in sorted({src["file"] for r in records for src in r.data["sources"]}):
         yield workbook(rel)

@@ -28,6 +28,8 @@ import io
 import sys
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from catalogue.sdl import COLLECTION_COLUMNS, REF_RE, check_year, parse_departments
 from core.problems import Problem, SourceError, display_name
 from core.settings import Settings
@@ -48,8 +50,6 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
             raise SourceError.one(path, f"not UTF-8 text: {exc}") from None
         table = list(csv.reader(io.StringIO(text)))
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook
-
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several types for a damaged workbook

@@ -1,28 +1,26 @@
-"""The `lacat` command: build, validate and serve the catalogue."""
+"""The `lacat` command: build, validate and serve the catalogue, and the command groups of
+cli/ (metric records, packages, store dump and restore, analyst accounts, Single Data List)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from cli import metric, package, sdl, store, users
+from cli.build import main_build
 from core.settings import Settings
+from web.server import serve
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from catalogue.build import main_build
-
     return main_build(settings, publish=True, with_packages=not args.no_packages)
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from catalogue.build import main_build
-
     return main_build(settings, publish=False, with_packages=not args.no_packages)
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from web.server import serve
-
     return serve(settings, host=args.host, port=args.port, workers=args.workers)
 
 
@@ -32,7 +30,7 @@ def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-# Other modules add subcommands here: (name, help, configure(parser), handler).
+# The commands of this module: (name, help, configure(parser), handler).
 def _commands() -> list[tuple[str, str, object, object]]:
     def build_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--no-packages", action="store_true",
@@ -69,19 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_extensions(sub: argparse._SubParsersAction) -> None:
-    """Command groups owned by other modules (each registers itself with a `register(sub)`)."""
-    import importlib
+# Command groups of their own modules, each adding its subcommands with `register(sub)`.
+COMMAND_GROUPS = (metric, package, store, users, sdl)
 
-    for module in ("catalogue.metric_cli", "datapackages.cli", "catalogue.store_cli", "catalogue.user_cli",
-                   "catalogue.sdl_cli"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        mod.register(sub)
+
+def _add_extensions(sub: argparse._SubParsersAction) -> None:
+    for group in COMMAND_GROUPS:
+        group.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime
 
 from core.settings import Settings
+from web.auth import AccountError, Accounts, AuditLog, check_username
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -33,8 +34,6 @@ def _operator() -> str:
 
 
 def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    from web.auth import Accounts, AuditLog, check_username
-
     check_username(args.name)
     Accounts(settings).add(args.name, _read_password(args))
     AuditLog(settings).write("account-added", account=args.name, by=_operator())
@@ -43,8 +42,6 @@ def _cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from web.auth import Accounts, AuditLog
-
     Accounts(settings).remove(args.name)
     AuditLog(settings).write("account-removed", account=args.name, by=_operator())
     print(f"removed account {args.name}; its sessions are signed out")
@@ -52,8 +49,6 @@ def _cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_set_password(args: argparse.Namespace, settings: Settings) -> int:
-    from web.auth import Accounts, AuditLog
-
     accounts = Accounts(settings)
     if not accounts.exists(args.name):
         raise ValueError(f"no account {args.name!r}")
@@ -64,8 +59,6 @@ def _cmd_set_password(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_unlock(args: argparse.Namespace, settings: Settings) -> int:
-    from web.auth import Accounts, AuditLog
-
     Accounts(settings).unlock(args.name)
     AuditLog(settings).write("account-unlocked", account=args.name, by=_operator())
     print(f"cleared failed sign-ins of {args.name}")
@@ -73,8 +66,6 @@ def _cmd_unlock(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from web.auth import Accounts
-
     now = datetime.now(UTC).timestamp()
     accounts = Accounts(settings).list()
     if not accounts:
@@ -87,8 +78,6 @@ def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _guarded(handler):
     def run(args: argparse.Namespace, settings: Settings) -> int:
-        from web.auth import AccountError
-
         try:
             return handler(args, settings)
         except (AccountError, ValueError) as exc:

@@ -7,13 +7,12 @@ import sys
 import time
 
 from core.settings import Settings
+from core.store import StoreUnavailable
+from datapackages.content import PackagingError
+from datapackages.publish import package_live_store
 
 
 def _cmd_package(args: argparse.Namespace, settings: Settings) -> int:
-    from core.store import StoreUnavailable
-    from datapackages.content import PackagingError
-    from datapackages.publish import package_live_store
-
     t0 = time.perf_counter()
     try:
         folder = package_live_store(settings)

@@ -1,0 +1,1 @@
+"""The `lacat` command line (the top layer): composes the build, the data packages and the server."""

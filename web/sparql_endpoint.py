@@ -1,0 +1,183 @@
+"""The public SPARQL 1.1 endpoint at /sparql (W3C SPARQL 1.1 Protocol, query operation only).
+
+Every query is checked by `sparql.guard` and then run in an isolated worker process
+(`sparql.pool`) with a hard time limit. Results are serialised by pyoxigraph; repeated GET
+queries are answered from a bounded in-process cache keyed by the catalogue version. This module
+is the Flask glue; the protocol itself is sparql/protocol.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.utils import formatdate
+
+from flask import Blueprint, Response, render_template, request
+
+from core.settings import Settings
+from core.store import Store
+from core.uris import PREFIXES
+from sparql.formats import FORMATS, media_types
+from sparql.guard import GuardError, QueryShape, check
+from sparql.jobs import QueryFailed
+from sparql.protocol import (
+    SD_FORMAT_KEYS,
+    ProtocolError,
+    asks_for_html,
+    cache_for,
+    choose_format,
+    default_query,
+    etag,
+    execute,
+    load_examples,
+    not_modified,
+    read_query,
+    results_table,
+    service_description,
+)
+from web.current import get_store
+from web.current import settings as get_settings
+
+bp = Blueprint("sparql_endpoint", __name__)
+
+HTML_ROWS = 1000  # rows shown in the HTML table; the other formats return everything
+
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept, If-None-Match, If-Modified-Since",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _plain(status: int, message: str) -> Response:
+    response = Response(message + "\n", status=status, mimetype="text/plain")
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+def _validators(response: Response, tag: str, built_at: float) -> Response:
+    response.headers["ETag"] = tag
+    if built_at:
+        response.headers["Last-Modified"] = formatdate(built_at, usegmt=True)
+    response.headers["Cache-Control"] = "public, no-cache"  # always revalidate: a build may change it
+    return response
+
+
+def _stream(chunks: list[bytes]) -> Iterator[bytes]:
+    yield from chunks
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    if request.path == "/sparql":
+        for k, v in _CORS.items():
+            response.headers.setdefault(k, v)
+        response.headers.add("Vary", "Accept")
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def sparql() -> Response:
+    settings = get_settings()
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+    if request.method not in ("GET", "POST"):
+        response = _plain(405, f"{request.method} is not supported: query with GET or POST.")
+        response.headers["Allow"] = "GET, POST, OPTIONS"
+        return response
+    explicit_html = asks_for_html(request.accept_mimetypes)
+    html_form = request.method == "GET" and explicit_html
+    try:
+        query, defaults, named = read_query(
+            settings, request.method, request.args, request.mimetype, request.mimetype_params,
+            request.content_length, lambda: request.form, lambda: request.get_data(cache=False))
+        if query is None:
+            if request.method == "POST":
+                raise ProtocolError(400, "No 'query' parameter was given.")
+            if explicit_html:
+                return _page(settings)
+            return _service_description(get_store())
+        shape = check(query, settings)
+        fmt = choose_format(shape, request.values.get("format") or request.values.get("output"),
+                            request.accept_mimetypes, request.method)
+    except (ProtocolError, GuardError) as exc:
+        if html_form:
+            return _page(settings, query=request.args.get("query", ""), error=exc.message, status=exc.status)
+        return _plain(exc.status, exc.message)
+    store = get_store()
+    if fmt == "html":
+        return _html_results(store, settings, query, shape, defaults, named)
+    info = store.info
+    key = "\x00".join([fmt, query, "|".join(defaults or ["-"]), "|".join(named or ["-"])])
+    cacheable = request.method == "GET"
+    tag = etag(info.version, key)
+    if cacheable and not_modified(tag, info.built_at, request.headers.get("If-None-Match"),
+                                  request.headers.get("If-Modified-Since")):
+        return _validators(Response(status=304), tag, info.built_at)
+    cache = cache_for(settings)
+    cache_key = info.version + "\x00" + key
+    if cacheable:
+        hit = cache.get(cache_key)
+        if hit is not None:
+            response = Response(hit[1], mimetype=hit[0])
+            response.headers["X-Cache"] = "hit"
+            return _validators(response, tag, info.built_at)
+    try:
+        answer = execute(store, settings, query, shape, fmt, defaults, named)
+    except QueryFailed as exc:
+        return _plain(exc.status, exc.message)
+    if cacheable:
+        cache.put(cache_key, answer.media_type, b"".join(answer.chunks))
+    response = Response(_stream(answer.chunks), mimetype=answer.media_type)
+    response.headers["Content-Length"] = str(answer.size)
+    if cacheable:
+        response.headers["X-Cache"] = "miss"
+        _validators(response, tag, info.built_at)
+    return response
+
+
+def _service_description(store: Store) -> Response:
+    """The Service Description in the RDF format the client accepts (Turtle if it does not say)."""
+    by_media = media_types(SD_FORMAT_KEYS)
+    accept = request.accept_mimetypes
+    best = accept.best_match(list(by_media), default=None) if accept else None
+    if best is None and accept and list(accept.values()):
+        return _plain(406, "The service description is available as: "
+                           + ", ".join(FORMATS[k].media_type for k in SD_FORMAT_KEYS) + ".")
+    key = by_media[best] if best else "ttl"
+    return Response(service_description(request.base_url, store, key), mimetype=FORMATS[key].media_type)
+
+
+def _page(settings: Settings, query: str = "", error: str = "", status: int = 200,
+          table: dict | None = None) -> Response:
+    examples = load_examples()
+    chosen = request.args.get("example")
+    if not query and chosen:
+        query = next((e["query"] for e in examples if e["id"] == chosen), "")
+    html = render_template(
+        "sparql.html",
+        title="SPARQL query",
+        query=query or default_query(),
+        examples=examples,
+        prefixes=PREFIXES,
+        formats=[("html", "Table on this page")] + [(k, f.label) for k, f in FORMATS.items()],
+        selected_format=request.args.get("format", "html"),
+        error=error,
+        table=table,
+        timeout=settings.query_timeout_s,
+        max_rows=settings.max_result_rows,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _html_results(store: Store, settings: Settings, query: str, shape: QueryShape,
+                  defaults: list[str] | None, named: list[str] | None) -> Response:
+    """Results as an HTML table on the query page: the editor works without JavaScript."""
+    fmt = "json" if shape.form in ("SELECT", "ASK") else "nt"
+    try:
+        answer = execute(store, settings, query, shape, fmt, defaults, named)
+    except QueryFailed as exc:
+        return _page(settings, query=query, error=exc.message, status=exc.status)
+    return _page(settings, query=query, table=results_table(b"".join(answer.chunks), fmt, HTML_ROWS))
