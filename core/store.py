@@ -181,11 +181,16 @@ class RemoteStore:
         self.info = StoreInfo(path=settings.remote_query_url, version=version, built_at=_build_time(version))
 
     def graphs(self) -> list[str]:
-        """The server's named graphs (read once: a RemoteStore is replaced when a build publishes)."""
+        """The catalogue's named graphs on the server, as its last publish listed them (read once: a
+        RemoteStore is replaced when a build publishes). A server has graphs of its own (Virtuoso's
+        system graphs), which are no part of the catalogue's default graph."""
         if self._graphs is None:
-            response = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",
-                                  "application/sparql-results+json", dataset=False)
-            self._graphs = [b["g"]["value"] for b in response.json()["results"]["bindings"]]
+            listed = _listed_graphs(self.session, self.settings, self.settings.query_timeout_s + 5)
+            if listed is None:
+                response = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",
+                                      "application/sparql-results+json", dataset=False)
+                listed = [b["g"]["value"] for b in response.json()["results"]["bindings"] if "g" in b]
+            self._graphs = sorted(listed)
         return self._graphs
 
     def _version(self) -> str:
@@ -352,16 +357,37 @@ def push_to_remote(store: ox.Store, settings: Settings, log=print) -> list[str]:
             raise StoreUnavailable(f"the remote server refused graph {name}: "
                                    f"{response.status_code} {response.text[:200]}")
         log(f"      loaded {name} into the remote store ({len(data):,} bytes)")
-    query = session.post(settings.remote_query_url, data="SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
-                         headers={"Content-Type": "application/sparql-query",
-                                  "Accept": "application/sparql-results+json"}, timeout=timeout)
-    query.raise_for_status()
-    keep = set(names)
-    for binding in query.json()["results"]["bindings"]:
-        old = binding["g"]["value"]
-        if old not in keep:
-            session.delete(settings.remote_gsp_url, params={"graph": old}, timeout=timeout).raise_for_status()
+    # The list of what this catalogue published replaces the last one, and only graphs on the last
+    # list are dropped: the server's own graphs (Virtuoso keeps its configuration in RDF graphs)
+    # and anything else it holds are never touched.
+    previous = _listed_graphs(session, settings, timeout) or []
+    manifest = published_graphs_uri(settings)
+    listing = "".join(f"<{manifest}> <{_HAS_PART}> <{g}> .\n" for g in names).encode("utf-8")
+    session.put(settings.remote_gsp_url, params={"graph": manifest}, data=listing,
+                headers={"Content-Type": "application/n-triples"}, timeout=timeout).raise_for_status()
+    for old in sorted(set(previous) - set(names)):
+        session.delete(settings.remote_gsp_url, params={"graph": old}, timeout=timeout).raise_for_status()
     return names
+
+
+_HAS_PART = "http://purl.org/dc/terms/hasPart"
+
+
+def published_graphs_uri(settings: Settings) -> str:
+    """The graph on a remote server that lists the catalogue's graphs there (dcterms:hasPart)."""
+    return settings.base_uri + "graph/published-graphs"
+
+
+def _listed_graphs(session: requests.Session, settings: Settings, timeout: float) -> list[str] | None:
+    """The graphs the last publish listed; None if nothing was published with a list."""
+    manifest = published_graphs_uri(settings)
+    response = session.post(settings.remote_query_url,
+                            data=f"SELECT ?g WHERE {{ GRAPH <{manifest}> {{ <{manifest}> <{_HAS_PART}> ?g }} }}",
+                            headers={"Content-Type": "application/sparql-query",
+                                     "Accept": "application/sparql-results+json"}, timeout=timeout)
+    response.raise_for_status()
+    found = [b["g"]["value"] for b in response.json()["results"]["bindings"] if "g" in b]
+    return found or None
 
 
 def terms_to_python(rows: Iterable[Row]) -> list[dict[str, object]]:

@@ -4,6 +4,33 @@
 (function () {
   "use strict";
 
+  // Names for the editor's own form controls, which YASGUI and CodeMirror create without one
+  // (axe-core: label, select-name). Results are redrawn on every query, so labels are given to
+  // whatever appears, not once.
+  var NAMES = [
+    [".CodeMirror textarea", "SPARQL query"],
+    ["input.autocomplete", "SPARQL endpoint"],
+    ["select.tableSizer", "Results per page"],
+    [".yasr select", "Results view option"],
+    [".yasr input:not([type=hidden])", "Filter the results"]
+  ];
+
+  function nameControls(root) {
+    NAMES.forEach(function (pair) {
+      root.querySelectorAll(pair[0]).forEach(function (el) {
+        if (!el.getAttribute("aria-label") && !el.labels?.length) { el.setAttribute("aria-label", pair[1]); }
+      });
+    });
+    // A scrolling region must be reachable by keyboard (axe-core: scrollable-region-focusable);
+    // CodeMirror makes its scroller tabindex=-1.
+    root.querySelectorAll(".CodeMirror-scroll").forEach(function (el) {
+      if (el.getAttribute("tabindex") !== "0") {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("aria-label", "SPARQL query, scrollable");
+      }
+    });
+  }
+
   function start() {
     var holder = document.getElementById("yasgui");
     var form = document.getElementById("sparql-form");
@@ -30,6 +57,9 @@
       return;
     }
     form.hidden = true;
+    nameControls(holder);
+    new MutationObserver(function () { nameControls(holder); })
+      .observe(holder, { childList: true, subtree: true });
     var tab = yasgui.getTab();
     tab.setQuery(data.query);
     // Prefixes the server declares anyway: offered for completion and kept in the editor.
