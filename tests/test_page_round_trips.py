@@ -20,7 +20,8 @@ BUDGET = {
     "/doc/authority/GMCA": 1,
     f"/doc/metric/{RECYCLING}": 0,  # every council's value, the charts' data: per build
     f"/doc/metric/{RECYCLING}?council=TRF": 0,
-    f"/compare/{RECYCLING}/TRF": 2,  # the council's and its similar councils' observations; medians
+    f"/compare/{RECYCLING}/TRF": 0,  # the similar councils' figures: per build
+    f"/compare/{RECYCLING}/TRF?group=custom&with=MAN&with=SLF": 2,  # a custom pick is fetched each time
     f"/combined-authorities?metric={RECYCLING}": 1,
     "/authorities": 0,
     "/authorities?type=MD&q=bir": 0,

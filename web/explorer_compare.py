@@ -48,9 +48,16 @@ def compare_data(slug: str, code: str) -> dict[str, object]:
     members = [a] + [c.authorities[o] for o in pick.codes if o in c.authorities]
     store = get_store()
     uris = {(x.code, p): c.obs_uri(m, x.code, p) for x in members for p in m.periods}
-    found = observations(store, uris.values())
     group = m.group_of(a.type_code)
-    med = medians(store, [c.median_uri(m, group, p) for p in m.periods]) if group else {}
+
+    def figures() -> tuple[dict, dict]:
+        return (observations(store, uris.values()),
+                medians(store, [c.median_uri(m, group, p) for p in m.periods]) if group else {})
+
+    # The standard groups' figures are read once per build; a custom pick (any 20 councils) is
+    # fetched each time, so nobody can fill the cache with combinations.
+    found, med = figures() if pick.group == "custom" else memo_per_build(
+        "compare-figures", store, (m.slug, a.code, pick.group), figures)
     med_by_period = {v.period: v.value for v in med.values()}
     periods = [p for p in m.periods if any(uris[(x.code, p)] in found for x in members) or p in med_by_period]
     table = []
