@@ -220,11 +220,12 @@ class RemoteStore:
         if dataset and not _FROM.search(query):
             graphs = self.graphs()
             params = [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+        # The URL-encoded form POST: every SPARQL 1.1 server takes it (Virtuoso 7.2 does not answer
+        # a query sent directly as application/sparql-query), and the graph list rides in the body.
         response = self.session.post(
             self.settings.remote_query_url,
-            params=params,
-            data=query.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-query", "Accept": accept},
+            data=[("query", query), *params],
+            headers={"Accept": accept},
             timeout=self.settings.query_timeout_s + 5,
         )
         response.raise_for_status()
@@ -382,9 +383,8 @@ def _listed_graphs(session: requests.Session, settings: Settings, timeout: float
     """The graphs the last publish listed; None if nothing was published with a list."""
     manifest = published_graphs_uri(settings)
     response = session.post(settings.remote_query_url,
-                            data=f"SELECT ?g WHERE {{ GRAPH <{manifest}> {{ <{manifest}> <{_HAS_PART}> ?g }} }}",
-                            headers={"Content-Type": "application/sparql-query",
-                                     "Accept": "application/sparql-results+json"}, timeout=timeout)
+                            data={"query": f"SELECT ?g WHERE {{ GRAPH <{manifest}> {{ <{manifest}> <{_HAS_PART}> ?g }} }}"},
+                            headers={"Accept": "application/sparql-results+json"}, timeout=timeout)
     response.raise_for_status()
     found = [b["g"]["value"] for b in response.json()["results"]["bindings"] if "g" in b]
     return found or None

@@ -18,11 +18,15 @@ if [ ! -d node_modules/govuk-frontend ] || [ package-lock.json -nt node_modules/
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  if ! command -v chromium >/dev/null 2>&1; then
+  # Debian's Chromium for the browser tests, and Virtuoso Open Source as the second SPARQL server
+  # the remote backend is tested against (tests/test_remote_virtuoso.py).
+  apt_install() {
     if [ "$(id -u)" = "0" ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
     else
-      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
     fi
-  fi
+  }
+  command -v chromium >/dev/null 2>&1 || apt_install chromium
+  command -v virtuoso-t >/dev/null 2>&1 || apt_install --no-install-recommends virtuoso-opensource-7-bin
 fi

@@ -228,9 +228,10 @@ class Worker:
             accept, parse = "application/sparql-results+json", "json"
         else:
             accept, parse = "application/n-triples", "nt"
+        # The URL-encoded form POST, which every SPARQL 1.1 server takes (Virtuoso 7.2 does not
+        # answer a query sent directly as application/sparql-query).
         response = self.session.post(
-            job.remote_url, params=params, data=job.query.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept},
+            job.remote_url, data=[("query", job.query), *params], headers={"Accept": accept},
             timeout=job.timeout_s + 5, stream=True,
         )
         if response.status_code == 400:
@@ -246,6 +247,8 @@ class Worker:
             response.close()
             raise _too_many(job.max_rows) from None
         body = counter.value()
+        if parse == "tsv":
+            body = _tsv_header(body)
         if parse == "nt":
             return _serialise_triples(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)), job, counted=True)
         fmt = ox.QueryResultsFormat.TSV if parse == "tsv" else ox.QueryResultsFormat.JSON
@@ -253,3 +256,13 @@ class Worker:
         if isinstance(result, ox.QuerySolutions):
             return result.serialize(format=FORMATS[job.fmt].results) or b""
         return self.serialise(result, job)
+
+
+def _tsv_header(body: bytes) -> bytes:
+    """The TSV header as SPARQL 1.1 writes it (?name): Virtuoso 7.2 writes the names as quoted
+    strings ("name"), which a conforming parser rejects."""
+    head, sep, rest = body.partition(b"\n")
+    names = head.rstrip(b"\r").split(b"\t")
+    if not all(len(n) >= 2 and n[:1] == b'"' and n[-1:] == b'"' for n in names if n):
+        return body
+    return b"\t".join(b"?" + n[1:-1] if n else n for n in names) + sep + rest
