@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import sync_playwright
 from xdist.scheduler import LoadFileScheduling
 
-from catalogue.build import run_build
-from core.settings import PROJECT_ROOT, Settings
+from core.settings import Settings
 from core.store import LiveStore
+from tests.helpers import copy_built, free_port, shared_build, start_server
 from web.app import create_app
-
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-
 
 # Test files that share one expensive module-level product run in the same process when the suite
 # is spread over several (pytest-xdist, --dist loadfile): both of these package the catalogue.
@@ -53,24 +45,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.path not in slow_files)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def built_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A var/ folder holding a catalogue built from the real bundled data."""
     var = tmp_path_factory.mktemp("var")
     # While working on one area, a developer can build once (`lacat build`) and point the tests at
-    # that folder instead of rebuilding per run; each session gets its own copy to change freely.
+    # that folder instead of rebuilding per run. Otherwise the session builds once, shared by every
+    # test process (pytest-xdist gives each a folder under one base), and each process copies it.
     reuse = os.environ.get("LACAT_TEST_REUSE_VAR")
-    if reuse:
-        shutil.copytree(reuse, var, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock", "LOCK"))
-        return var
-    run_build(Settings.from_env(var_dir=var), log=lambda _msg: None)
-    return var
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return copy_built(Path(reuse) if reuse else shared_build(shared), var)
 
 
 @pytest.fixture(scope="session")
@@ -93,32 +78,6 @@ def client(app):
 @pytest.fixture(scope="session")
 def store(settings: Settings):
     return LiveStore(settings).current()
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    # The server's log goes to a file, not a pipe: an unread pipe fills after ~64 KB of access log
-    # and would then block the server mid-test.
-    log = tempfile.NamedTemporaryFile(prefix=f"lacat-server-{port}-", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-    )
-    proc.log_path = log.name  # type: ignore[attr-defined]
-    log.close()
-    # Generous: the first request opens the store and starts query workers, slow on a loaded machine.
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            raise RuntimeError(f"server exited early:\n{out[-4000:]}")
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=10)
-            return proc
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start within 120 s")
 
 
 @pytest.fixture(scope="session")
@@ -167,8 +126,3 @@ def page(browser):
     context.close()
 
 
-def save_screenshot(pg, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    pg.screenshot(path=str(path), full_page=True)
-    return path

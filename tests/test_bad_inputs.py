@@ -34,7 +34,7 @@ from core.store import read_pointer
 from ingest.adapters import ADAPTERS
 from ingest.adapters.base import tidy, validate
 from ingest.geography import Register, load_register
-from tests.test_store_faults import copy_var, quad_count
+from tests.helpers import copy_var, quad_count
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 RECORDS = PROJECT_ROOT / "catalogue" / "records"

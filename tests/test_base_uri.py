@@ -14,7 +14,7 @@ import pytest
 
 from core.settings import PROJECT_ROOT, Settings
 from core.store import BaseMismatch, LiveStore, StoreWriter
-from tests.conftest import free_port
+from tests.helpers import free_port
 from web.app import create_app
 
 OTHER_BASE = "http://127.0.0.1:5091/"

@@ -15,7 +15,7 @@ import requests
 
 from catalogue.datasets import load_metric_records
 from core.settings import PROJECT_ROOT
-from tests.conftest import free_port, save_screenshot
+from tests.helpers import free_port, save_screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -19,20 +19,11 @@ from catalogue.dcat import check_links
 from catalogue.reports import REPORTS
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
+from tests.helpers import official_shapes
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "dcat-ap"
 LACAT = "https://w3id.org/lacat/def#"
 
-
-def official_shapes() -> Graph:
-    """The DCAT-AP 3.0.1 shapes as released, minus two sh:property references to shapes the file
-    never defines (SEMICeu/DCAT-AP issue 448), which stop every SHACL engine from loading it."""
-    shapes = Graph().parse(FIXTURES / "dcat-ap-SHACL.ttl", format="turtle")
-    dangling = [(s, p, o) for s, p, o in shapes.triples((None, SH.property, None)) if (o, None, None) not in shapes]
-    assert len(dangling) == 2, "the upstream file changed: review the workaround"
-    for t in dangling:
-        shapes.remove(t)
-    return shapes
 
 
 @pytest.fixture(scope="module")

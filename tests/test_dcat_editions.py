@@ -19,7 +19,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, SH, XSD
 from catalogue.datasets import load_dataset_records, load_metric_records
 from catalogue.dcat import catalogue_graph
 from core.uris import Uris
-from tests.test_dcat_catalogue import official_shapes
+from tests.helpers import official_shapes
 
 LACAT = "https://w3id.org/lacat/def#"
 FE = "fe-skills-achievements-per-100000"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from tests.test_packages_build import published_packages
+from tests.helpers import published_packages
 
 pytestmark = pytest.mark.slow  # packages the whole catalogue once
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.a11y import axe_violations, describe
-from tests.conftest import save_screenshot
+from tests.helpers import save_screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from catalogue.ontology_step import ontology_step
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
 from ingest.geography import DIGITAL_LAND
-from tests.conftest import save_screenshot
+from tests.helpers import save_screenshot
 
 EXAMPLES = PROJECT_ROOT / "sparql" / "examples"
 

@@ -14,7 +14,7 @@ import requests
 from catalogue.map_shapes import SOURCE, read_shapes
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
-from tests.conftest import save_screenshot
+from tests.helpers import save_screenshot
 from web.maps import classes
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"

@@ -7,7 +7,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -19,26 +18,10 @@ from openpyxl import load_workbook
 
 from core.settings import Settings
 from core.store import EmbeddedStore, LiveStore, StoreInfo
-from datapackages.publish import build_packages, current_folder, stage_packages, validate_all
+from datapackages.publish import build_packages, validate_all
+from tests.helpers import published_packages
 
 pytestmark = pytest.mark.slow  # packages the whole catalogue once
-
-_PUBLISHED: dict[str, tuple[Path, float]] = {}
-
-
-def published_packages(settings: Settings) -> tuple[Path, float]:
-    """Package the session's catalogue once (shared by the package and download tests): the live
-    packages folder and how long packaging took, in seconds."""
-    key = str(settings.var_dir)
-    if key not in _PUBLISHED:
-        store = LiveStore(settings).current()
-        t = time.perf_counter()
-        stage_packages(store, settings, log=lambda _m: None).publish()
-        folder = current_folder(settings)
-        assert folder is not None
-        _PUBLISHED[key] = (folder, time.perf_counter() - t)
-    return _PUBLISHED[key]
-
 
 @pytest.fixture(scope="module")
 def packages(settings: Settings) -> Path:

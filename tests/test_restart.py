@@ -22,8 +22,7 @@ import requests
 
 from core.settings import PROJECT_ROOT, Settings
 from core.store import read_pointer
-from tests.conftest import free_port, start_server
-from tests.test_store_faults import copy_var
+from tests.helpers import copy_var, free_port, start_server
 
 BUILD_ID = "SELECT ?id WHERE { GRAPH ?g { ?b <https://w3id.org/lacat/def#buildId> ?id } }"
 

@@ -25,7 +25,7 @@ from catalogue.build import run_build
 from core.settings import PROJECT_ROOT, Settings
 from core.store import StoreWriter, published_graphs_uri
 from sparql.protocol import load_examples
-from tests.conftest import free_port
+from tests.helpers import free_port
 from web.app import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sparql11-protocol"

@@ -20,7 +20,7 @@ from core.settings import Settings
 from core.store import read_pointer
 from sparql.guard import GuardError, check
 from sparql.pool import Job, QueryFailed, QueryPool
-from tests.conftest import free_port, start_server
+from tests.helpers import free_port, start_server
 
 JSON = {"Accept": "application/sparql-results+json"}
 # Every triple of the catalogue joined with itself four times: thousands of billions of rows.

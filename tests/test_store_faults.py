@@ -16,19 +16,9 @@ import pytest
 
 from cli.store import dump, restore
 from core.settings import PROJECT_ROOT, Settings
-from core.store import LiveStore, StoreUnavailable, open_embedded, read_pointer
+from core.store import StoreUnavailable, open_embedded, read_pointer
+from tests.helpers import copy_var, quad_count
 from web.app import create_app
-
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def copy_var(src: Path, dest: Path) -> Path:
-    shutil.copytree(src, dest)
-    return dest
-
-
-def quad_count(settings: Settings) -> int:
-    return int(LiveStore(settings).current().select(COUNT)[0]["n"].value)
 
 
 @pytest.mark.slow

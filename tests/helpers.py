@@ -1,0 +1,129 @@
+"""Helpers shared by several test files (tests import these, never each other): the one build of
+the bundled data a test session shares, ports and servers on 127.0.0.1, screenshots, copies of a
+built var/ folder, the packages of the session's catalogue and the DCAT-AP shapes."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from catalogue.build import run_build
+from core.settings import PROJECT_ROOT, Settings
+from core.store import LiveStore
+from datapackages.publish import current_folder, stage_packages
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def shared_build(root: Path) -> Path:
+    """A var/ folder with the catalogue built from the bundled data, made once under `root` by
+    whichever test process asks first (the others wait on the lock) and then only read: each
+    process copies it before changing anything."""
+    var = root / "shared-build" / "var"
+    done = root / "shared-build" / "built"
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "shared-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                shutil.rmtree(var, ignore_errors=True)
+                var.mkdir(parents=True)
+                run_build(Settings.from_env(var_dir=var), log=lambda _msg: None)
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return var
+
+
+def copy_built(src: Path, dest: Path) -> Path:
+    """A copy of a built var/ folder to change freely (lock files of the store are left behind)."""
+    shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock", "LOCK"))
+    return dest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    # The server's log goes to a file, not a pipe: an unread pipe fills after ~64 KB of access log
+    # and would then block the server mid-test.
+    log = tempfile.NamedTemporaryFile(prefix=f"lacat-server-{port}-", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "1"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+    )
+    proc.log_path = log.name  # type: ignore[attr-defined]
+    log.close()
+    # Generous: the first request opens the store and starts query workers, slow on a loaded machine.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = Path(log.name).read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"server exited early:\n{out[-4000:]}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+            return proc
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start within 120 s")
+
+
+def save_screenshot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def copy_var(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
+
+
+def quad_count(settings: Settings) -> int:
+    return int(LiveStore(settings).current().select(COUNT)[0]["n"].value)
+
+
+_PUBLISHED: dict[str, tuple[Path, float]] = {}
+
+
+def published_packages(settings: Settings) -> tuple[Path, float]:
+    """Package the session's catalogue once (shared by the package and download tests): the live
+    packages folder and how long packaging took, in seconds."""
+    key = str(settings.var_dir)
+    if key not in _PUBLISHED:
+        store = LiveStore(settings).current()
+        t = time.perf_counter()
+        stage_packages(store, settings, log=lambda _m: None).publish()
+        folder = current_folder(settings)
+        assert folder is not None
+        _PUBLISHED[key] = (folder, time.perf_counter() - t)
+    return _PUBLISHED[key]
+
+
+def official_shapes() -> Graph:
+    """The DCAT-AP 3.0.1 shapes as released, minus two sh:property references to shapes the file
+    never defines (SEMICeu/DCAT-AP issue 448), which stop every SHACL engine from loading it."""
+    shapes = Graph().parse(FIXTURES / "dcat-ap" / "dcat-ap-SHACL.ttl", format="turtle")
+    dangling = [(s, p, o) for s, p, o in shapes.triples((None, SH.property, None)) if (o, None, None) not in shapes]
+    assert len(dangling) == 2, "the upstream file changed: review the workaround"
+    for t in dangling:
+        shapes.remove(t)
+    return shapes
