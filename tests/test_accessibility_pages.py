@@ -14,7 +14,7 @@ import pytest
 
 from core.settings import Settings
 from tests.a11y import axe_violations, describe
-from tests.conftest import save_screenshot
+from tests.helpers import save_screenshot
 from web.auth import Accounts
 from web.linked_data import _HTML_VIEWS
 
