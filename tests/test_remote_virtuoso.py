@@ -21,7 +21,7 @@ from catalogue.build import run_build
 from core.settings import Settings
 from core.store import LiveStore, StoreWriter, published_graphs_uri
 from sparql.protocol import load_examples
-from tests.conftest import free_port
+from tests.helpers import free_port
 from tests.test_sparql_protocol import GRAPHS, QUERY_TESTS, _check_response, _send
 from web.app import create_app
 
