@@ -175,6 +175,9 @@ def _cube(g: Graph, record: MetricRecord, uris: Uris) -> None:
         ("status", QB.attribute, LACAT.observationStatus, None, False),
         ("reason", QB.attribute, LACAT.statusReason, None, False),
     ]
+    if record.data.get("confidence_interval"):
+        components += [("lower-95", QB.attribute, LACAT.lowerBound95, None, False),
+                       ("upper-95", QB.attribute, LACAT.upperBound95, None, False)]
     for name, kind, prop, order, required in components:
         spec = URIRef(f"{dsd}/{name}")
         g.add((dsd, QB.component, spec))
@@ -244,6 +247,9 @@ def observations_graph(frame: pd.DataFrame, records: dict[str, MetricRecord], ur
             # A flagged figure says why (e.g. which of the source's notes marks a method change).
             if isinstance(row.reason, str) and row.reason:
                 add((obs, LACAT.statusReason, Literal(row.reason, lang="en")))
+        if isinstance(row.lower, str) and isinstance(row.upper, str):
+            add((obs, LACAT.lowerBound95, Literal(row.lower, datatype=XSD.decimal)))
+            add((obs, LACAT.upperBound95, Literal(row.upper, datatype=XSD.decimal)))
     return g
 
 
@@ -308,7 +314,7 @@ def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
     # Descriptor files are part of what was validated; the JSON metadata of ELS indicators and
     # Oflog's waste JSON are where the records' wording comes from.
     extras = sorted({p for p in (settings.sources_dir / d for d in ("oflog", "metrics/ons_els", "skills"))
-                     for p in p.glob("*.json")})
+                     for p in p.glob("*.json")} | set((settings.sources_dir / "metrics/els").glob("*/*.json")))
     methods = {r.slug: method_for_metric(ctx.uris, r) for r in loaded.records}
     defs = definitions_graph(loaded.records, ctx.uris, counts, methods)
     defs += provenance_graph(files + extras, settings.sources_dir, ctx.uris)

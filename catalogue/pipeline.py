@@ -23,6 +23,7 @@ from catalogue.sdl import sdl_step
 from catalogue.shacl_check import shacl_check
 from catalogue.similar import similar_step
 from catalogue.step import Check, Step
+from catalogue.waste_check import waste_cross_check
 
 STEPS: list[Step] = [
     ontology_step,
@@ -53,4 +54,6 @@ CHECKS: list[Check] = [
     shacl_check,
     cube_check,
     reports_check,
+    # The older copies of the waste statistics must agree with DEFRA's workbook, the metrics' source.
+    waste_cross_check,
 ]

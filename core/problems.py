@@ -13,9 +13,12 @@ class Problem:
     row: int | None = None  # 1-based data row number as a spreadsheet shows it (header is row 1)
     field: str | None = None
     rule: str | None = None
+    sheet: str | None = None  # the workbook sheet, for a spreadsheet with several
 
     def __str__(self) -> str:
         where = self.file
+        if self.sheet is not None:
+            where += f", sheet {self.sheet}"
         if self.row is not None:
             where += f", row {self.row}"
         if self.field is not None:

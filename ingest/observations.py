@@ -33,6 +33,8 @@ TIDY_COLUMNS = [
     "status",  # None, or "missing" when the source cell is empty
     "reason",  # why the value is missing (for status "missing")
     "excluded",  # None, or why the row is not loaded (e.g. "not England")
+    "lower",  # lower bound of the 95% confidence interval the source gives (decimal text), or None
+    "upper",  # upper bound of that interval, or None
 ]
 
 

@@ -224,6 +224,8 @@ class Obs:
     median: str = ""
     status: str = ""
     beyond: bool = False
+    lower: float | None = None  # 95% confidence interval, where the source gives one
+    upper: float | None = None
 
 
 LACAT_NS = "https://w3id.org/lacat/def#"
@@ -259,7 +261,9 @@ def observations(store: Store, uris: Iterable[str]) -> dict[str, Obs]:
             mads=float(first[LACAT_NS + "madsFromMedian"]) if LACAT_NS + "madsFromMedian" in first else None,  # type: ignore[arg-type]
             median=str(first.get(LACAT_NS + "comparedWith") or ""),
             status=_notation(first[LACAT_NS + "observationStatus"]) if LACAT_NS + "observationStatus" in first else "",
-            beyond=bool(first.get(LACAT_NS + "beyondTemplate")))
+            beyond=bool(first.get(LACAT_NS + "beyondTemplate")),
+            lower=float(first[LACAT_NS + "lowerBound95"]) if LACAT_NS + "lowerBound95" in first else None,  # type: ignore[arg-type]
+            upper=float(first[LACAT_NS + "upperBound95"]) if LACAT_NS + "upperBound95" in first else None)  # type: ignore[arg-type]
     return out
 
 

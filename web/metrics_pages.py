@@ -108,7 +108,7 @@ def _latest_values(m: Metric, period: str) -> tuple[list[dict[str, object]], dic
         rows.append({"code": a.code, "label": a.label, "type": a.type_label, "type_code": a.type_code,
                      "value": o.value, "missing": o.missing,
                      "reason": o.reason, "band": o.band_label, "band_code": o.band, "mads": o.mads,
-                     "status": o.status, "obs": uri, "current": a.current})
+                     "status": o.status, "obs": uri, "current": a.current, "lower": o.lower, "upper": o.upper})
     england = found.get(england_uri)
     return rows, {"england": england, "medians": sorted(group_medians.values(), key=lambda x: x.group)}
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ingest.adapters import (
     defra_recycling,
+    defra_waste,
     finance,
     hclic,
     housing_supply,
@@ -32,4 +33,5 @@ DERIVED: dict[str, Callable] = {
     hclic.ADAPTER: hclic.derive,
     housing_supply.ADAPTER: housing_supply.derive,
     planning.ADAPTER: planning.derive,
+    defra_waste.ADAPTER: defra_waste.derive,
 }

@@ -55,6 +55,10 @@ UNIT_RANGES: dict[str, tuple[Decimal | None, Decimal | None]] = {
     "dwellings": (None, None),
     "percent-of-requirement": (Decimal(0), None),
     "planning-decisions": (Decimal(0), None),
+    "years": (Decimal(0), Decimal(150)),
+    "kg-per-person": (Decimal(0), None),
+    "count": (Decimal(0), None),
+    "per-10000-children": (Decimal(0), Decimal(10000)),
 }
 
 
@@ -71,6 +75,12 @@ class Layout:
     out_of_scope: Callable[[dict[str, str]], str | None]  # why a row is not about an English council
     encoding: str = "utf-8"
     status: Callable[[dict[str, str]], str | None] = lambda _row: None
+    # Why rows for a council that did not exist in the row's period are left out, for sources that
+    # re-aggregate earlier years to today's councils; None: such a row is an error.
+    not_in_period: str | None = None
+    # Columns holding the bounds of a 95% confidence interval around each value, where the source gives one.
+    lower_field: str | None = None
+    upper_field: str | None = None
 
 
 @dataclass
@@ -243,7 +253,7 @@ class authority_existed(Check):  # noqa: N801
         res = self.ctx.resolve(gss, period)
         if res.problem == "unknown-authority":
             yield _cell_error(UnknownAuthorityError, row, layout.gss_field, res.message)
-        elif res.problem == "authority-not-in-period":
+        elif res.problem == "authority-not-in-period" and not layout.not_in_period:
             yield _cell_error(AuthorityNotInPeriodError, row, layout.gss_field, res.message)
 
 
@@ -396,6 +406,9 @@ def tidy(path: Path, layout: Layout, register: Register, selection: MetricSelect
             if (gss, period) not in resolved:
                 resolved[(gss, period)] = resolve(register, gss, period)
             res = resolved[(gss, period)]
+            if res.problem == "authority-not-in-period" and layout.not_in_period:
+                out.append({**base, "excluded": layout.not_in_period})
+                continue
             assert res.authority is not None  # validated above
             if res.authority.type not in tiers:
                 out.append({**base, "excluded": f"authority type {res.authority.type} is not among the "
@@ -413,6 +426,10 @@ def tidy(path: Path, layout: Layout, register: Register, selection: MetricSelect
             except InvalidOperation:  # pragma: no cover - the Table Schema has rejected it already
                 raise SourceError.one(path, f"{text!r} is not a number", row_number, layout.value_field) from None
             base["status"] = layout.status(cells)
+            for name, column in (("lower", layout.lower_field), ("upper", layout.upper_field)):
+                bound = cells.get(column, "").strip() if column else ""
+                if bound and bound not in missing:
+                    base[name] = str(Decimal(bound))
         out.append(base)
     return pd.DataFrame(out, columns=TIDY_COLUMNS)
 
