@@ -16,6 +16,7 @@ from catalogue.history_step import history_step
 from catalogue.learn_from import learn_from_step
 from catalogue.map_shapes import map_shapes_step
 from catalogue.metrics import metrics_step
+from catalogue.ofsted_step import ofsted_step
 from catalogue.ons_neighbours import ons_neighbours_step
 from catalogue.ontology_step import ontology_step
 from catalogue.reports import reports_check
@@ -36,6 +37,8 @@ STEPS: list[Step] = [
     # Outcome frameworks link their metrics to the metrics loaded above.
     frameworks_step,
     comparison_step,
+    # Inspection judgements: context beside a council's figures, never a score (after geography).
+    ofsted_step,
     similar_step,
     # ONS's official nearest neighbours beside the catalogue's own, and how far the two agree.
     ons_neighbours_step,

@@ -110,6 +110,10 @@ class Uris:
     def observation(self, metric: str, code: str, period: str) -> str:
         return self._id("observation", metric, code, period)
 
+    def inspection(self, code: str, as_at: str) -> str:
+        """A council's children's services inspection judgements in force on a date (2023-03-31)."""
+        return self._id("inspection", "childrens-services", code, as_at)
+
     def membership(self, ca_code: str, member_code: str, start: str) -> str:
         return self._id("membership", ca_code, member_code, start)
 

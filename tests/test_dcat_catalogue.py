@@ -154,6 +154,8 @@ def test_unknown_sdl_reference_stops_the_build(settings) -> None:
     assert sorted(p.split("records/", 1)[1] for p in problems) == [
         "datasets/defra-env18-household-recycling.yaml, field 'sdl[1].ref': SDL reference 082-00 is not on the "
         "loaded Single Data List",
+        "datasets/defra-la-collected-waste.yaml, field 'sdl[1].ref': SDL reference 082-00 is not on the loaded "
+        "Single Data List",
         "datasets/oflog-waste-metrics.yaml, field 'sdl[1].ref': SDL reference 082-00 is not on the loaded "
         "Single Data List",
     ]
@@ -169,7 +171,8 @@ def test_sdl_chain_is_one_query(store, settings) -> None:
     waste = {c for c in chains if c[1] == "082-00"}
     assert {c[0] for c in waste} == {"Department for Environment, Food and Rural Affairs"}
     waste_metrics = {m.slug for m in load_metric_records(settings.records_dir) if m.published
-                     and any(s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling") for s in m.sources)}
+                     and any(s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling", "defra-la-collected-waste")
+                            for s in m.sources)}
     assert {c[3] for c in waste} == {base + "id/metric/" + s for s in waste_metrics}
     assert all(c[4] == base + "downloads/metric/" + c[3].rsplit("/", 1)[1] + ".zip" for c in chains)
     # The carers' survey feeds only the carers' measures, not every adult social care metric.
@@ -206,7 +209,7 @@ def test_department_user_finds_every_dataset_and_the_metrics_using_it(client, se
     records = load_dataset_records(settings.records_dir, settings.sources_dir)
     defra_sources = {r.slug for r in records
                      if r.publisher.sdl_code == "DEFRA" or any(link.ref in defra_refs for link in r.sdl)}
-    assert defra_sources == {"defra-env18-household-recycling", "oflog-waste-metrics"}
+    assert defra_sources == {"defra-env18-household-recycling", "oflog-waste-metrics", "defra-la-collected-waste"}
     assert {f"/doc/dataset/{s}" for s in defra_sources} <= found
     for m in load_metric_records(settings.records_dir):
         if m.published and any(s.dataset in defra_sources for s in m.sources):
@@ -219,7 +222,9 @@ def test_datasets_text_search_and_facets(client) -> None:
     assert "/doc/sdl-collection/082-00" in html
     html = client.get("/datasets?kind=source&theme=EDUC").get_data(as_text=True)
     found = {href for _, href in _titles(html)}
-    assert found == {"/doc/dataset/ons-els-fe-skills-achievements", "/doc/dataset/ons-els-fe-skills-participation"}
+    assert found == {"/doc/dataset/ons-els-fe-skills-achievements", "/doc/dataset/ons-els-fe-skills-participation",
+                     "/doc/dataset/ons-els-ks2-expected-standard", "/doc/dataset/ons-els-gcse-english-maths-age-19",
+                     "/doc/dataset/ons-els-persistent-absence", "/doc/dataset/ons-els-early-years-foundation-stage"}
     html = client.get("/datasets?sdl_status=not-from-an-sdl-return&kind=metric").get_data(as_text=True)
     assert {k for k, _ in _titles(html)} == {"metric"}
     html = client.get("/datasets?q=%3Cscript%3E").get_data(as_text=True)

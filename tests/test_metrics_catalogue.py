@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from python_calamine import CalamineWorkbook
 
 from core.queries import PREFIX_BLOCK, iri, select
 from core.settings import PROJECT_ROOT
@@ -32,12 +33,16 @@ def value_of(store, metric: str, code: str, period: str) -> str | None:
 
 
 def test_birmingham_recycling_2015_16_is_defras_figure(store) -> None:
-    # DEFRA ENV18 via Trafford Data Lab: 22.9 (the compiled file writes 22.900000000000002).
+    # DEFRA's workbook, Table_3 row 2095, writes the fraction 0.229: published as 22.9 per cent.
+    sheet = CalamineWorkbook.from_path(str(SOURCES / "metrics/waste/waste-data.ods")).get_sheet_by_name("Table_3")
+    row = sheet.to_python()[2095 - 1]
+    assert (row[0], row[2], row[7]) == ("2015-16", "E08000025", 0.229)
+    value = value_of(store, "defra-household-recycling-rate", "BIR", "2015-16")
+    assert value == "22.9"
+    # The older copy (DEFRA ENV18 via Trafford Data Lab, 22.900000000000002) agrees at one decimal place.
     cell = next(r["value"] for r in source_rows("metrics/defra_env18_household_recycling_rate_tdl.csv")
                 if r["area_code"] == "E08000025" and r["period"] == "2015/16")
-    value = value_of(store, "defra-household-recycling-rate", "BIR", "2015-16")
-    assert value == cell
-    assert round(float(value), 1) == 22.9
+    assert round(float(cell), 1) == float(value)
 
 
 @pytest.mark.parametrize("row_number", [2, 1000, 3000, 6377])
@@ -75,7 +80,7 @@ def test_empty_source_cell_is_a_missing_observation_with_reason(store) -> None:
     assert len(rows) == 1 and "value" not in rows[0]
     assert rows[0]["type"] == "https://w3id.org/lacat/def#MissingObservation"
     assert rows[0]["status"].endswith("/observation-status/missing")
-    assert "'NA'" in rows[0]["reason"] and "row 2294" in rows[0]["reason"]
+    assert "':'" in rows[0]["reason"] and "sheet Table_3, row 4666" in rows[0]["reason"]
 
 
 def test_observation_counts_per_metric(store) -> None:
@@ -85,7 +90,7 @@ def test_observation_counts_per_metric(store) -> None:
     # Rows of the source files with a value / without one (England rows only, for DEFRA).
     assert counts["asc1-carer-quality-of-life"] == (451, 5)
     assert counts["asc7-workforce-turnover-rate"] == (809, 253)
-    assert counts["defra-household-recycling-rate"] == (2554, 1)
+    assert counts["defra-household-recycling-rate"] == (4375, 1)
     assert counts["oflog-residual-household-waste"] == (2486, 0)
     cube = one(store, "SELECT (COUNT(?o) AS ?n) WHERE { ?o qb:dataSet ?ds . ?ds lacat:metric/dcterms:identifier "
                       '"asc1-carer-quality-of-life" }')
@@ -116,7 +121,7 @@ def test_observations_trace_to_their_source_file(store) -> None:
         ?g prov:wasDerivedFrom ?file .
         ?file lacat:sha256 ?sha ; prov:hadPrimarySource ?origin ; dcterms:license ?licence ; lacat:retrieved ?retrieved }}""")
     assert len(rows) == 1
-    assert rows[0]["origin"].startswith("https://github.com/traffordDataLab/climate_emergency/blob/3d10b68")
+    assert rows[0]["origin"].startswith("https://github.com/wulfsagedev/civaccount/blob/f414133")
     assert rows[0]["licence"] == "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 
@@ -143,12 +148,12 @@ def test_computed_medians_and_mads_match_oflogs_own(store) -> None:
 
 
 def test_band_respects_polarity(store) -> None:
-    # Birmingham's 2015-16 recycling rate, 22.9 against a median of 41.7 (MAD 6.7): 2.8 MADs below,
-    # and higher is better, so "worse than".
+    # Birmingham's 2015-16 recycling rate, 22.9 against a median of 42.6 (MAD 6.5) over every council
+    # of the time in DEFRA's workbook: 3.03 MADs below, and higher is better, so "much worse than".
     rows = one(store, f"SELECT ?label ?mads WHERE {{ <{BASE}id/observation/defra-household-recycling-rate/BIR/2015-16> "
                       "lacat:bandLabel ?label ; lacat:madsFromMedian ?mads }")
-    assert rows[0]["label"] == "worse than"
-    assert float(rows[0]["mads"]) == pytest.approx(-2.80597, abs=1e-5)
+    assert rows[0]["label"] == "much worse than"
+    assert float(rows[0]["mads"]) == pytest.approx(-3.030769, abs=1e-5)
 
 
 def test_council_metric_year_query(store) -> None:

@@ -45,6 +45,15 @@ def records_copy(tmp_path: Path, *slugs: str) -> Path:
     return root
 
 
+def env18_records(tmp_path: Path) -> Path:
+    """A record reading DEFRA ENV18 as Trafford Data Lab compiled it: the recycling metric before
+    DEFRA's own workbook became its source (version 1), kept to test the CSV checks on that file."""
+    root = records_copy(tmp_path)
+    text = (RECORDS / "metrics" / "history" / "defra-household-recycling-rate" / "v1.yaml").read_text(encoding="utf-8")
+    (root / "metrics" / "defra-household-recycling-rate.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
 def edit_line(path: Path, line: int, old: str, new: str) -> None:
     """Replace text on one line (1-based, as a spreadsheet numbers rows) of a source file."""
     lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
@@ -106,7 +115,7 @@ def test_authority_that_did_not_exist_in_the_period_fails(tmp_path: Path, regist
     row = next(i for i, line in enumerate(lines, 1) if line.startswith("E07000223,") and ",2023/24," in line)
     edit_line(path, row, "E07000223,Adur", "E07000026,Allerdale")
     with pytest.raises(SourceError) as exc:
-        load_metrics(sources, records_copy(tmp_path, "defra-household-recycling-rate"), register)
+        load_metrics(sources, env18_records(tmp_path), register)
     assert problems_of(exc) == [("ingest/sources/metrics/defra_env18_household_recycling_rate_tdl.csv", row, "area_code",
                                  "authority-not-in-period")]
     assert "Allerdale" in str(exc.value) and "2023-24" in str(exc.value)
@@ -198,7 +207,7 @@ def test_figures_attach_to_the_council_of_the_time(tmp_path: Path, register: Reg
 
 
 def test_rows_outside_scope_are_reported_not_dropped(tmp_path: Path, register: Register) -> None:
-    loaded = load_metrics(sources_copy(tmp_path, "metrics"), records_copy(tmp_path, "defra-household-recycling-rate"),
+    loaded = load_metrics(sources_copy(tmp_path, "metrics"), env18_records(tmp_path),
                           register)
     frame = loaded.frames["metrics/defra_env18_household_recycling_rate_tdl.csv"]
     assert len(frame) == 3205  # every row of the file is accounted for

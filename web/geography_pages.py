@@ -86,6 +86,22 @@ def authorities():
     )
 
 
+# Ofsted's judgement areas in the order its tables give them.
+_JUDGEMENT_ORDER = ("overall-effectiveness", "impact-of-leaders", "help-and-protection", "children-in-care",
+                    "care-leavers")
+
+
+def latest_inspection(rows: list[dict[str, object]]) -> dict[str, object] | None:
+    """The council's latest Ofsted judgements of children's services (rows newest first), as words."""
+    if not rows:
+        return None
+    latest = str(rows[0]["asAt"])
+    mine = [r for r in rows if str(r["asAt"]) == latest]
+    mine.sort(key=lambda r: _JUDGEMENT_ORDER.index(str(r["area"])) if str(r["area"]) in _JUDGEMENT_ORDER else 99)
+    return {"as_at": latest, "published": str(mine[0]["published"]), "framework": str(mine[0]["framework"]),
+            "uri": str(mine[0]["inspection"]), "judgements": [(str(r["areaLabel"]), str(r["gradeLabel"])) for r in mine]}
+
+
 @html_view("authority")
 def authority_page(rest: str):
     if GSS.match(rest):
@@ -125,6 +141,7 @@ def authority_page(rest: str):
         current_members=[m for m in members if _is_current(m, today) and str(m.get("from", "")) <= today.isoformat()],
         links=links,
         schema_org=structured_data.council(a, settings().base_uri, former_codes, links),
+        inspection=latest_inspection(rows("authority-inspections")),
         ex=explorer_authority(rest),
         learn_from=for_authority(store, uri),
         alternates=alternates(f"authority/{rest}"),

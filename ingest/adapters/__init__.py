@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ingest.adapters import (
     defra_recycling,
     defra_waste,
+    dfe_cla,
     finance,
     hclic,
     housing_supply,
@@ -23,6 +24,7 @@ ADAPTERS: dict[str, Layout] = {
     "oflog_waste": oflog_waste.LAYOUT,
     "defra_recycling": defra_recycling.LAYOUT,
     "ons_els": ons_els.LAYOUT,
+    "dfe_cla": dfe_cla.LAYOUT,
 }
 
 # Adapters that read workbooks themselves (wide official tables, or metrics derived by a formula

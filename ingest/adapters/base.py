@@ -81,6 +81,12 @@ class Layout:
     # Columns holding the bounds of a 95% confidence interval around each value, where the source gives one.
     lower_field: str | None = None
     upper_field: str | None = None
+    # The row's area code when it is not simply the gss_field cell (e.g. a national row whose code
+    # is in another column); errors still name gss_field.
+    area_code: Callable[[dict[str, str]], str] | None = None
+
+    def code(self, cells: dict[str, str]) -> str:
+        return self.area_code(cells) if self.area_code else cells[self.gss_field]
 
 
 @dataclass
@@ -158,6 +164,7 @@ class _Context:
         self._row: int | None = None
         self._facts: tuple[str | None, tuple[str, str, tuple[str, ...], bool] | None, str | None] = (None, None, None)
         self._resolved: dict[tuple[str, str], Resolution] = {}
+        self._gss = ""
 
     @staticmethod
     def text(row: Any, name: str) -> str:
@@ -174,6 +181,7 @@ class _Context:
                 period = None
             self._facts = (self.layout.out_of_scope(cells),
                            self.selection.by_select.get(cells[self.layout.metric_field]), period)
+            self._gss = self.layout.code(cells)
             self._row = row.row_number
         return self._facts
 
@@ -185,6 +193,10 @@ class _Context:
 
     def period(self, row: Any) -> str | None:
         return self._load(row)[2]
+
+    def gss(self, row: Any) -> str:
+        self._load(row)
+        return self._gss
 
     def resolve(self, gss: str, period: str) -> Resolution:
         key = (gss, period)
@@ -206,7 +218,7 @@ class gss_code_format(Check):  # noqa: N801 - Frictionless names checks in snake
         self.ctx = ctx
 
     def validate_row(self, row: Any) -> Iterator[_OwnError]:
-        gss = self.ctx.text(row, self.ctx.layout.gss_field)
+        gss = self.ctx.gss(row)
         if not GSS_FORMAT.match(gss):
             yield _cell_error(GssCodeFormatError, row, self.ctx.layout.gss_field,
                               f"{gss!r} is not a GSS code (a nation letter and 8 digits)")
@@ -246,7 +258,7 @@ class authority_existed(Check):  # noqa: N801
 
     def validate_row(self, row: Any) -> Iterator[_OwnError]:
         layout = self.ctx.layout
-        gss = self.ctx.text(row, layout.gss_field)
+        gss = self.ctx.gss(row)
         period = self.ctx.period(row)
         if self.ctx.scope(row) or gss == ENGLAND_GSS or period is None or not GSS_FORMAT.match(gss):
             return
@@ -294,7 +306,7 @@ class no_duplicate_observation(Check):  # noqa: N801
 
     def validate_row(self, row: Any) -> Iterator[_OwnError]:
         layout = self.ctx.layout
-        gss = self.ctx.text(row, layout.gss_field)
+        gss = self.ctx.gss(row)
         period = self.ctx.period(row)
         metric = self.ctx.metric(row)
         if self.ctx.scope(row) or period is None or metric is None:
@@ -387,7 +399,7 @@ def tidy(path: Path, layout: Layout, register: Register, selection: MetricSelect
     for i, record in enumerate(raw.to_dict("records")):
         cells = {k: str(v) for k, v in record.items()}
         row_number = i + 2  # header is row 1
-        gss = cells[layout.gss_field]
+        gss = layout.code(cells)
         base: dict[str, object] = {c: None for c in TIDY_COLUMNS}
         base.update(row=row_number, gss=gss)
         excluded = layout.out_of_scope(cells)
