@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from catalogue.metrics import load_metrics
+from catalogue.metric_records import load_metrics
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from ingest.adapters import ofsted

@@ -199,3 +199,9 @@ def test_a_missing_column_or_sheet_is_named(tmp_path: Path, register: Register, 
         defra_waste.tidy(path, [(r, r.data["sources"][0]["select"]) for r in records], register)
     assert [(p.sheet, p.row, p.field, p.rule) for p in exc.value.problems] == [("Table_3", 4, HEADER[7], "missing-column")]
     assert "sheet Table_3, row 4" in str(exc.value)
+
+
+def test_record_periods_are_the_workbooks_years(frame, records) -> None:
+    loaded = frame[frame["excluded"].isna()]
+    for record in records:
+        assert set(loaded.loc[loaded["metric"] == record.slug, "period"]) == set(record.data["periods"]), record.slug
