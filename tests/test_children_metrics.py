@@ -193,3 +193,7 @@ def test_council_page_shows_judgements_as_words_beside_the_figures(client) -> No
     # Context only: no grade number, band or ranking wording beside the judgements.
     judgements = section[section.index('id="inspection-judgements"'):section.index("</dl>")]
     assert not re.search(r">\s*[1-4]\s*<", judgements) and "band" not in judgements.lower()
+    # The judgements as data, from the link on the page.
+    link = re.search(r'href="(/doc/inspection/childrens-services/BIR/2023-03-31\.ttl)"', section).group(1)
+    r = client.get(link)
+    assert r.status_code == 200 and b"ofsted-grade/good" in r.data and b"lacat:asAt" in r.data
