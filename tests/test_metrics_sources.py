@@ -50,6 +50,8 @@ def env18_records(tmp_path: Path) -> Path:
     DEFRA's own workbook became its source (version 1), kept to test the CSV checks on that file."""
     root = records_copy(tmp_path)
     text = (RECORDS / "metrics" / "history" / "defra-household-recycling-rate" / "v1.yaml").read_text(encoding="utf-8")
+    if "decimal_places:" not in text:  # required since; how figures are shown, not what they mean
+        text = text.replace("\nunit: percent\n", "\nunit: percent\ndecimal_places: 1\n", 1)
     (root / "metrics" / "defra-household-recycling-rate.yaml").write_text(text, encoding="utf-8")
     return root
 
