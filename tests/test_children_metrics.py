@@ -196,4 +196,5 @@ def test_council_page_shows_judgements_as_words_beside_the_figures(client) -> No
     # The judgements as data, from the link on the page.
     link = re.search(r'href="(/doc/inspection/childrens-services/BIR/2023-03-31\.ttl)"', section).group(1)
     r = client.get(link)
-    assert r.status_code == 200 and b"ofsted-grade/good" in r.data and b"lacat:asAt" in r.data
+    assert r.status_code == 200 and b"lacat:asAt" in r.data and b"lacat:judgement" in r.data
+    assert b'"2023-04-18"^^xsd:date' in r.data
