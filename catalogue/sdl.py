@@ -41,6 +41,9 @@ SDL_PAGE = "https://www.gov.uk/government/publications/single-data-list"
 # organisation and a department user finds the returns under either name.
 DEPARTMENT_ALIASES = {"DLUHC": "mhclg"}
 CURRENT_NAMES = {"DLUHC": "Ministry of Housing, Communities and Local Government"}
+# An organisation has one notation, its code today, because other sources (the Local Outcomes
+# Framework) name the same department by it; the code the list printed stays as an alternative label.
+CURRENT_CODES = {"DLUHC": "MHCLG"}
 
 
 def org_slug(code: str) -> str:
@@ -283,7 +286,9 @@ def add_department(g: Graph, uris: Uris, sdl: Sdl, code: str) -> URIRef:
     # The list's acronym table has no expansion for some codes (DBT/OPSS on the 2023-24 list):
     # the code as printed is then the only name we have.
     name = CURRENT_NAMES.get(code) or dep.name or code
-    org = add_organisation(g, uris, org_slug(code), name, code=code, alt_name=dep.name or None)
+    org = add_organisation(g, uris, org_slug(code), name, code=CURRENT_CODES.get(code, code), alt_name=dep.name or None)
+    if code in CURRENT_CODES:
+        g.add((org, SKOS.altLabel, Literal(code, lang="en")))
     if not dep.name:
         g.add((org, RDFS.comment, Literal(f"The expansion of {code} is not in the stored copy of the list.", lang="en")))
     g.add((org, LACAT.sdlSection, Literal(dep.section)))
