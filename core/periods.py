@@ -97,8 +97,11 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def label(key: str) -> str:
     """How a page names the period: the key itself, except where the key is not plain English
-    (YE2025-09 -> 'the year to September 2025', 2025-Q4 -> 'October to December 2025')."""
+    (YE2025-09 -> 'the year to September 2025', 2025-Q4 -> 'October to December 2025',
+    2025-12-31 -> '31 December 2025')."""
     p = parse(key)
+    if p.kind == "day":
+        return f"{p.end.day} {_MONTHS[p.end.month - 1]} {p.end.year}"
     if p.kind == "year-ending":
         return f"the year to {_MONTHS[p.end.month - 1]} {p.end.year}"
     if p.kind == "quarter":

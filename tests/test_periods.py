@@ -59,8 +59,9 @@ def test_sort_order_puts_a_range_after_its_first_year() -> None:
 
 @pytest.mark.parametrize(("key", "text"), [("YE2025-09", "the year to September 2025"),
                                            ("2025-Q4", "October to December 2025"), ("2024-Q1", "January to March 2024"),
-                                           ("2022-23", "2022-23"), ("AY2022-23", "AY2022-23"), ("2025-12-31", "2025-12-31")])
-def test_label_names_only_the_new_kinds_in_words(key: str, text: str) -> None:
+                                           ("2022-23", "2022-23"), ("AY2022-23", "AY2022-23"), ("2025-12-31", "31 December 2025"),
+                                           ("2026-04-01", "1 April 2026")])
+def test_label_names_keys_that_are_not_plain_english_in_words(key: str, text: str) -> None:
     assert periods.label(key) == text
 
 

@@ -97,6 +97,8 @@ def test_pages_name_the_new_period_kinds_in_words(client) -> None:
     assert "Values in the year to September 2025" in page
     page = client.get("/doc/metric/homelessness-relief-duties-ended-accommodation-secured-percent?council=BIR")
     assert "in October to December 2025" in page.get_data(as_text=True)
+    page = client.get("/doc/metric/homelessness-families-in-bb-over-six-weeks?council=BIR").get_data(as_text=True)
+    assert "31 December 2025" in page
 
 
 def test_new_service_areas_are_listed(store) -> None:
