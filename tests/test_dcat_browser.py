@@ -73,6 +73,6 @@ def test_defra_user_finds_datasets_returns_and_metrics(page, server: str, settin
     page.get_by_role("link", name="082-00 WasteDataFlow - LA waste management statistics").first.click()
     page.wait_for_url("**/doc/sdl-collection/082-00")
     waste_metrics = [m for m in load_metric_records(settings.records_dir) if m.published and any(
-        s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling") for s in m.sources)]
+        s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling", "defra-la-collected-waste") for s in m.sources)]
     assert page.locator("#metrics li").count() == len(waste_metrics)
     save_screenshot(page, "sdl-collection-082-00")

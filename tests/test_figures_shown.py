@@ -3,7 +3,8 @@ on pages, in chart tooltips and axes, in texts computed at build time and in spr
 keep each value exactly as the file has it. Period keys keep their case in sentences.
 
 Figures checked against the bundled files: DEFRA ENV18 (Trafford Data Lab compilation) gives
-Leicester's 2023/24 recycling rate as 41.699999999999996 (row 2397); the ONS ELS file of further
+Leicester's 2023/24 recycling rate as 41.699999999999996 (row 2397), DEFRA's own workbook (the
+metric's source since version 2) as the fraction 0.417, which the cube keeps as the decimal 41.7; the ONS ELS file of further
 education achievements gives Birmingham 4896 for 2024-08-01/P1Y (row 857) and 4264 for
 2019-08-01/P1Y (row 861).
 """
@@ -68,7 +69,8 @@ def test_the_store_keeps_the_exact_value_and_states_the_precision(store, setting
     obs = settings.base_uri + "id/observation/defra-household-recycling-rate/LCE/2023-24"
     rows = store.select(f"SELECT ?v ?d WHERE {{ <{obs}> <{metric}> ?v . "
                         f"<{metric}> <http://purl.org/linked-data/sdmx/2009/attribute#decimals> ?d }}")
-    assert [(r["v"].value, r["d"].value) for r in rows] == [("41.699999999999996", "1")]
+    # The workbook's fraction is scaled as a decimal, so no binary noise enters the store.
+    assert [(r["v"].value, r["d"].value) for r in rows] == [("41.7", "1")]
 
 
 def test_council_page_shows_figures_at_the_source_precision(client) -> None:

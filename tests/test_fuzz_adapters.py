@@ -48,7 +48,8 @@ cells = st.one_of(
 )
 
 
-@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+# Adapters that feed a metric record; the older waste copies only cross-check (tests/test_waste_*).
+@pytest.mark.parametrize("adapter", sorted(a for a in ADAPTERS if a in _FILES))
 def test_random_cells_load_or_fail_with_file_row_and_field(adapter: str) -> None:
     sf = _FILES[adapter]
     layout = ADAPTERS[adapter]

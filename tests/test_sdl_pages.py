@@ -76,7 +76,7 @@ def test_unknown_or_malformed_reference_is_404(client) -> None:
 
 def test_collection_metrics_report_shows_wastedataflow_metrics(client, settings) -> None:
     waste = [m for m in load_metric_records(settings.records_dir) if m.published and
-             any(s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling") for s in m.sources)]
+             any(s.dataset in ("oflog-waste-metrics", "defra-env18-household-recycling", "defra-la-collected-waste") for s in m.sources)]
     assert len(waste) >= 1
     r = client.get("/reports/collection-metrics.csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
