@@ -43,7 +43,7 @@ from catalogue.datasets import (
 )
 from catalogue.framework_graph import catalogue_entries as framework_entries
 from catalogue.frameworks import load_frameworks
-from catalogue.sdl import CURRENT_CODES, add_document, add_licence, add_organisation, org_slug
+from catalogue.sdl import add_document, add_licence, add_organisation, org_slug
 from catalogue.step import BuildContext, GraphOutput, sha256_file
 from core import periods
 from core.problems import Problem, SourceError, display_name
@@ -151,8 +151,7 @@ def period_dates(period: str) -> tuple[date, date] | None:
 def organisation(g: Graph, uris: Uris, org) -> URIRef:
     # An organisation that also collects returns on the list shares the SDL department's URI.
     oid = org_slug(org.sdl_code) if org.sdl_code else org.id
-    code = CURRENT_CODES.get(org.sdl_code, org.sdl_code) if org.sdl_code else None
-    node = add_organisation(g, uris, oid, org.name, code=code, homepage=org.homepage)
+    node = add_organisation(g, uris, oid, org.name, code=org.sdl_code, homepage=org.homepage)
     return node
 
 

@@ -273,7 +273,9 @@ def add_organisation(g: Graph, uris: Uris, slug_: str, name: str, code: str | No
     g.add((org, FOAF.name, Literal(name, lang="en")))
     g.add((org, RDFS.label, Literal(name, lang="en")))
     if code:
-        g.add((org, SKOS.notation, Literal(code)))
+        g.add((org, SKOS.notation, Literal(CURRENT_CODES.get(code, code))))
+        if code in CURRENT_CODES:
+            g.add((org, SKOS.altLabel, Literal(code, lang="en")))
     if alt_name and alt_name != name:
         g.add((org, SKOS.altLabel, Literal(alt_name, lang="en")))
     if homepage:
@@ -286,9 +288,7 @@ def add_department(g: Graph, uris: Uris, sdl: Sdl, code: str) -> URIRef:
     # The list's acronym table has no expansion for some codes (DBT/OPSS on the 2023-24 list):
     # the code as printed is then the only name we have.
     name = CURRENT_NAMES.get(code) or dep.name or code
-    org = add_organisation(g, uris, org_slug(code), name, code=CURRENT_CODES.get(code, code), alt_name=dep.name or None)
-    if code in CURRENT_CODES:
-        g.add((org, SKOS.altLabel, Literal(code, lang="en")))
+    org = add_organisation(g, uris, org_slug(code), name, code=code, alt_name=dep.name or None)
     if not dep.name:
         g.add((org, RDFS.comment, Literal(f"The expansion of {code} is not in the stored copy of the list.", lang="en")))
     g.add((org, LACAT.sdlSection, Literal(dep.section)))
