@@ -9,7 +9,8 @@ from pathlib import Path
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import SourceError
 from core.yaml_text import load_yaml
-from ingest.geography import GEOGRAPHY, READ_FILES, register_graph
+from ingest.geography.rdf import register_graph
+from ingest.geography.sources import GEOGRAPHY, READ_FILES
 
 
 def load_areas(records_dir: Path) -> list[dict[str, str]]:

@@ -25,7 +25,7 @@ from rdflib.namespace import PROV, RDF, RDFS
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import SourceError
 from core.uris import GEO, LACAT, Uris
-from ingest.geography import Register
+from ingest.geography.model import Register
 
 SOURCE = Path("geography") / "boundaries" / "ons_uk_topojson_2014-2025.topo.json"
 LAYERS = ("ltla", "utla", "cty", "cauth")

@@ -20,7 +20,7 @@ from core.problems import Problem, SourceError, display_name
 from core.yaml_records import Record, line_of, read_records, schema_validator
 from ingest.adapters import ADAPTERS, DERIVED
 from ingest.adapters.base import MetricSelection, tidy, validate
-from ingest.geography import Register
+from ingest.geography.model import Register
 from ingest.observations import period_sort_key
 
 SCHEMA_FILE = "metric.schema.json"

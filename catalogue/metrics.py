@@ -43,7 +43,7 @@ from core.uris import (
 )
 from core.yaml_text import load_yaml
 from ingest.adapters.base import excluded_summary
-from ingest.geography import authority_type_concept
+from ingest.geography.rdf import authority_type_concept
 from ingest.observations import ENGLAND_GSS, period_sort_key
 
 ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml", "finance/origins.yaml",

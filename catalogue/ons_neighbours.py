@@ -31,7 +31,8 @@ from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
 from core.queries import iri, select
 from core.uris import LACAT, LACAT_CONCEPT, Uris
-from ingest.geography import Register, authority_type_concept
+from ingest.geography.model import Register
+from ingest.geography.rdf import authority_type_concept
 from ingest.workbooks import sheet_rows
 
 SOURCE = Path("geography") / "ons_nearest_neighbours" / "localauthoritynearestneighboursengland.xlsx"

@@ -34,7 +34,8 @@ from catalogue.metric_records import MetricRecord
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
 from core.uris import LACAT, LACAT_CONCEPT, Uris
-from ingest.geography import Register, authority_type_concept
+from ingest.geography.model import Register
+from ingest.geography.rdf import authority_type_concept
 
 NEIGHBOURS = 15
 

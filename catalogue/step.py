@@ -22,7 +22,8 @@ from catalogue.triples import TripleBuffer
 from core.settings import Settings
 from core.store import EmbeddedStore, StoreWriter
 from core.uris import Uris
-from ingest.geography import Register, load_register
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
 
 
 @dataclass

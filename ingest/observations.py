@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core import periods
-from ingest.geography import Authority, Register
+from ingest.geography.model import Authority, Register
 
 ENGLAND_GSS = "E92000001"
 GSS_FORMAT = re.compile(r"^[EWSNK]\d{8}$")

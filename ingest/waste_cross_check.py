@@ -18,7 +18,7 @@ import pandas as pd
 
 from ingest.adapters import ADAPTERS, defra_waste
 from ingest.adapters.base import MetricSelection, tidy, validate
-from ingest.geography import Register
+from ingest.geography.model import Register
 
 WORKBOOK = "metrics/waste/waste-data.ods"
 RECYCLING = "Percentage of household waste sent for reuse, recycling or composting (Ex NI192)"

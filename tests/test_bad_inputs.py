@@ -33,7 +33,8 @@ from core.settings import PROJECT_ROOT, Settings
 from core.store import read_pointer
 from ingest.adapters import ADAPTERS
 from ingest.adapters.base import tidy, validate
-from ingest.geography import Register, load_register
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
 from tests.helpers import copy_var, quad_count
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"

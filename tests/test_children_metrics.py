@@ -18,7 +18,8 @@ from catalogue.metric_records import load_metrics
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from ingest.adapters import ofsted
-from ingest.geography import Register, load_register
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 RECORDS = PROJECT_ROOT / "catalogue" / "records"

@@ -19,7 +19,7 @@ from catalogue.metric_records import load_records
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from ingest.adapters import finance
-from ingest.geography import load_register
+from ingest.geography.load import load_register
 from ingest.observations import period_bounds
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"

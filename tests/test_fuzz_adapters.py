@@ -19,7 +19,7 @@ from core.problems import SourceError, display_name
 from core.settings import PROJECT_ROOT
 from ingest.adapters import ADAPTERS
 from ingest.adapters.base import schema_file, tidy, validate
-from ingest.geography import load_register
+from ingest.geography.load import load_register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 ROWS = 40  # data rows of the real file each example starts from

@@ -15,18 +15,11 @@ from catalogue.shacl_check import shacl_problems
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from core.uris import LACAT, Uris
-from ingest.geography import (
-    DIGITAL_LAND,
-    MYSOCIETY,
-    ONS_COUNTY_LOOKUP,
-    Register,
-    choose_ca_start,
-    is_register_entry_date,
-    load_register,
-    majority_region,
-    normalise_end,
-    register_graph,
-)
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
+from ingest.geography.rdf import register_graph
+from ingest.geography.rules import choose_ca_start, is_register_entry_date, majority_region, normalise_end
+from ingest.geography.sources import DIGITAL_LAND, MYSOCIETY, ONS_COUNTY_LOOKUP
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 D = date.fromisoformat

@@ -17,7 +17,7 @@ from catalogue.geography_step import geography_step
 from catalogue.ontology_step import ontology_step
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
-from ingest.geography import DIGITAL_LAND
+from ingest.geography.sources import DIGITAL_LAND
 from tests.helpers import save_screenshot
 
 EXAMPLES = PROJECT_ROOT / "sparql" / "examples"

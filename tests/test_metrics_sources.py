@@ -16,7 +16,8 @@ from catalogue.ontology_step import ontology_step
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT, Settings
 from ingest.adapters.base import excluded_summary
-from ingest.geography import Register, load_register
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 RECORDS = PROJECT_ROOT / "catalogue" / "records"

@@ -18,7 +18,8 @@ from python_calamine import CalamineWorkbook
 from catalogue.ons_neighbours import SOURCE, read_ons
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
-from ingest.geography import Register, load_register
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 WORKBOOK = SOURCES / SOURCE

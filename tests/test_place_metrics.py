@@ -23,7 +23,7 @@ from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from ingest.adapters import DERIVED, hclic, road_condition
 from ingest.adapters.sheets import Target
-from ingest.geography import load_register
+from ingest.geography.load import load_register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 RECORDS = PROJECT_ROOT / "catalogue" / "records"

@@ -12,7 +12,8 @@ import pytest
 from catalogue.similar import INPUTS, METHODS, NEIGHBOURS, compute, read_inputs
 from core.queries import PREFIX_BLOCK
 from core.settings import PROJECT_ROOT
-from ingest.geography import Register, load_register
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"
 DAY = date(2026, 11, 28)  # the register's councils on a fixed day, so the test does not drift

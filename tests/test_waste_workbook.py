@@ -16,7 +16,8 @@ from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from core.yaml_text import load_yaml
 from ingest.adapters import defra_waste
-from ingest.geography import Register, load_register
+from ingest.geography.load import load_register
+from ingest.geography.model import Register
 from ingest.waste_cross_check import compare
 
 SOURCES = PROJECT_ROOT / "ingest" / "sources"

@@ -36,7 +36,7 @@ from frictionless import Check, Checklist, errors
 
 from core.problems import Problem, SourceError, display_name
 from core.yaml_text import load_yaml
-from ingest.geography import Register
+from ingest.geography.model import Register
 from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, Resolution, period_bounds, resolve
 
 # Range of plausible values for each unit of the metric records (catalogue/records/metric.schema.json).

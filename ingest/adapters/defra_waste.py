@@ -28,7 +28,7 @@ from python_calamine import CalamineWorkbook
 
 from core import periods
 from core.problems import Problem, SourceError, display_name
-from ingest.geography import Register
+from ingest.geography.model import Register
 from ingest.observations import ENGLAND_GSS, GSS_FORMAT, TIDY_COLUMNS, resolve
 
 ADAPTER = "defra_waste"

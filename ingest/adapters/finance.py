@@ -38,7 +38,8 @@ import pandas as pd
 from core.problems import Problem, SourceError, display_name
 from core.yaml_records import Record
 from core.yaml_text import load_yaml
-from ingest.geography import GEOGRAPHY, MYSOCIETY, Authority, Register
+from ingest.geography.model import Authority, Register
+from ingest.geography.sources import GEOGRAPHY, MYSOCIETY
 from ingest.observations import TIDY_COLUMNS, period_bounds, resolve
 from ingest.workbooks import sheet_rows
 

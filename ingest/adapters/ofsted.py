@@ -21,7 +21,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from core.problems import Problem, SourceError, display_name
-from ingest.geography import Register
+from ingest.geography.model import Register
 
 FILE = "metrics/children/ofsted-data.ods"
 SHEET = "Provider_level_data"

@@ -36,7 +36,7 @@ from ingest.adapters.sheets import (
     targets_by_select,
     text,
 )
-from ingest.geography import Register
+from ingest.geography.model import Register
 from ingest.observations import GSS_FORMAT, financial_year
 
 ADAPTER = "dft_road_condition"

@@ -23,7 +23,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from core.problems import Problem, SourceError, display_name
 from core.yaml_records import Record
 from ingest.adapters.base import UNIT_RANGES
-from ingest.geography import Register
+from ingest.geography.model import Register
 from ingest.observations import (
     ENGLAND_GSS,
     GSS_FORMAT,
