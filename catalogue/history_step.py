@@ -9,16 +9,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from catalogue.lifecycle import (
-    PUBLIC_STATUSES,
-    SUMS_FILE,
-    Paths,
-    RecordProblem,
-    changed_fields,
-    record_paths,
-    snapshot_problems,
-    snapshots,
-)
+from catalogue.lifecycle.records import PUBLIC_STATUSES, SUMS_FILE, Paths, RecordProblem, record_paths
+from catalogue.lifecycle.versions import changed_fields, snapshot_problems, snapshots
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError
 from core.uris import LACAT, Uris, concept, source_file_uri, unit_uri

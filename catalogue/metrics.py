@@ -23,7 +23,7 @@ import pandas as pd
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from catalogue.lifecycle import public_metrics
+from catalogue.lifecycle.public import public_metrics
 from catalogue.metric_records import SCHEMA_FILE, MetricRecord, source_files
 from catalogue.similar import method_for_metric
 from catalogue.step import BuildContext, GraphOutput
@@ -281,7 +281,7 @@ def provenance_graph(files: list[Path], sources_dir: Path, uris: Uris) -> Graph:
 def metrics_step(ctx: BuildContext) -> list[GraphOutput]:
     """graph/metrics (definitions, cubes, structures) and graph/dataset/{slug} (observations)."""
     settings = ctx.settings
-    # Only metrics that have been published reach the public catalogue (catalogue/lifecycle.py):
+    # Only metrics that have been published reach the public catalogue (catalogue/lifecycle/):
     # drafts, proposals and approved metrics are validated (ctx.metric_sources) but load nothing.
     loaded = public_metrics(ctx.metric_sources)
     by_slug = {r.slug: r for r in loaded.records}

@@ -11,15 +11,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from catalogue import lifecycle
+from catalogue.lifecycle import checks, operations, records, versions
 from core.settings import Settings
 
 
-def _paths(settings: Settings) -> lifecycle.Paths:
-    return lifecycle.Paths(settings.records_dir)
+def _paths(settings: Settings) -> records.Paths:
+    return records.Paths(settings.records_dir)
 
 
-def _report(exc: lifecycle.LifecycleError) -> int:
+def _report(exc: records.LifecycleError) -> int:
     if exc.problems:
         print(f"refused: {len(exc.problems)} problem(s); nothing was changed", file=sys.stderr)
         for p in exc.problems:
@@ -29,7 +29,7 @@ def _report(exc: lifecycle.LifecycleError) -> int:
     return 1
 
 
-def _target(paths: lifecycle.Paths, item: str) -> Path:
+def _target(paths: records.Paths, item: str) -> Path:
     """A record given as a path or as a slug."""
     path = Path(item)
     if path.suffix in (".yaml", ".yml") or "/" in item:
@@ -38,7 +38,7 @@ def _target(paths: lifecycle.Paths, item: str) -> Path:
 
 
 def _cmd_new(args: argparse.Namespace, settings: Settings) -> int:
-    out = lifecycle.new(_paths(settings), args.slug, args.label)
+    out = operations.new(_paths(settings), args.slug, args.label)
     print(out.message)
     return 0
 
@@ -53,8 +53,8 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         if not files:
             print("no metric records to check")
             return 0
-    problems = lifecycle.check(paths, files, settings.sources_dir)
-    checked = len(files) if files is not None else len(lifecycle.record_paths(paths))
+    problems = checks.check(paths, files, settings.sources_dir)
+    checked = len(files) if files is not None else len(records.record_paths(paths))
     if problems:
         print(f"{len(problems)} problem(s) in {checked} record(s):", file=sys.stderr)
         for p in problems:
@@ -65,27 +65,27 @@ def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
-    sys.stdout.write(lifecycle.diff(_paths(settings), args.slug, args.from_version, args.to_version))
+    sys.stdout.write(versions.diff(_paths(settings), args.slug, args.from_version, args.to_version))
     return 0
 
 
 def _cmd_propose(args: argparse.Namespace, settings: Settings) -> int:
-    print(lifecycle.propose(_paths(settings), args.slug, settings.sources_dir).message)
+    print(operations.propose(_paths(settings), args.slug, settings.sources_dir).message)
     return 0
 
 
 def _cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
-    print(lifecycle.approve(_paths(settings), args.slug, args.by, args.on, args.note, settings.sources_dir).message)
+    print(operations.approve(_paths(settings), args.slug, args.by, args.on, args.note, settings.sources_dir).message)
     return 0
 
 
 def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    print(lifecycle.publish(_paths(settings), args.slug, args.note, args.on, settings.sources_dir).message)
+    print(operations.publish(_paths(settings), args.slug, args.note, args.on, settings.sources_dir).message)
     return 0
 
 
 def _cmd_retire(args: argparse.Namespace, settings: Settings) -> int:
-    print(lifecycle.retire(_paths(settings), args.slug, args.replaced_by, args.on, settings.sources_dir).message)
+    print(operations.retire(_paths(settings), args.slug, args.replaced_by, args.on, settings.sources_dir).message)
     return 0
 
 
@@ -93,7 +93,7 @@ def _guarded(handler):
     def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             return handler(args, settings)
-        except lifecycle.LifecycleError as exc:
+        except records.LifecycleError as exc:
             return _report(exc)
         except ValueError as exc:  # e.g. a date that is not YYYY-MM-DD
             print(f"refused: {exc}; nothing was changed", file=sys.stderr)

@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import pandas as pd
 import yaml
 
-from catalogue import lifecycle
+from catalogue.lifecycle import editing, records, versions
+from catalogue.lifecycle.public import public_metrics
 from core.settings import PROJECT_ROOT
 
 
@@ -28,20 +29,20 @@ def test_every_record_in_the_repository_passes_check() -> None:
 
 
 def test_every_published_record_has_its_versions_recorded() -> None:
-    paths = lifecycle.Paths(PROJECT_ROOT / "catalogue" / "records")
-    for path in lifecycle.record_paths(paths):
+    paths = records.Paths(PROJECT_ROOT / "catalogue" / "records")
+    for path in records.record_paths(paths):
         data = yaml.safe_load(path.read_text("utf-8"))
-        if data["status"] in lifecycle.PUBLIC_STATUSES:
-            versions = [s.version for s in lifecycle.snapshots(paths, path.stem)]
-            assert versions == list(range(1, data["version"] + 1)), path.name
+        if data["status"] in records.PUBLIC_STATUSES:
+            published = [s.version for s in versions.snapshots(paths, path.stem)]
+            assert published == list(range(1, data["version"] + 1)), path.name
 
 
 def test_set_field_keeps_the_rest_of_the_record_as_written() -> None:
     text = ("# a comment the maintainer wrote\nslug: x\ndefinition: >-\n  folded\n  text\nstatus: draft\n"
             "# changes below\nchanges:\n  - version: 1\n    date: \"2026-01-01\"\n    note: New.\n")
-    out = lifecycle.set_field(text, "status", "proposed")
+    out = editing.set_field(text, "status", "proposed")
     assert out == text.replace("status: draft", "status: proposed")
-    out = lifecycle.set_field(out, "approval", {"by": "A", "on": "2026-02-01", "note": "ok"})
+    out = editing.set_field(out, "approval", {"by": "A", "on": "2026-02-01", "note": "ok"})
     # 'on' is quoted: a bare on is the boolean true in YAML.
     assert "approval:\n  by: A\n  'on': '2026-02-01'\n  note: ok\n# changes below\nchanges:" in out
     assert out.startswith("# a comment the maintainer wrote\nslug: x\ndefinition: >-\n  folded\n  text\n")
@@ -55,7 +56,7 @@ def test_build_loads_only_published_metrics() -> None:
     frame = pd.DataFrame({"metric": ["a", "b", "c", "a"], "value": [1, 2, 3, 4]})
     loaded = SimpleNamespace(records=[rec("a", "published"), rec("b", "approved"), rec("c", "retired")],
                              frames={"f.csv": frame})
-    public = lifecycle.public_metrics(loaded)
+    public = public_metrics(loaded)
     assert [r.slug for r in public.records] == ["a", "c"]
     assert list(public.frames["f.csv"]["metric"]) == ["a", "c", "a"]
 

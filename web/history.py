@@ -1,7 +1,7 @@
 """Version history of each metric with what changed, and the catalogue-wide change log with its
 Atom feed (new metrics, new versions of a definition, retirements and new data releases).
 
-Everything comes from the store (graph/metric-history, catalogue/lifecycle.py): the record text of
+Everything comes from the store (graph/metric-history, catalogue/lifecycle/): the record text of
 each published version is stored with it, so the differences are computed here with difflib and
 rendered by autoescaping templates.
 """
@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 import yaml
 from flask import Blueprint, Response, abort, render_template
 
-from catalogue.lifecycle import changed_fields
+from catalogue.lifecycle.versions import changed_fields
 from core.queries import iri, select
 from core.uris import Uris
 from core.yaml_text import load_yaml
