@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook
 from catalogue.metric_records import load_records
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
-from ingest.adapters import finance
+from ingest.adapters import finance, finance_extracts, finance_formulas, finance_workbooks
 from ingest.geography.load import load_register
 from ingest.observations import period_bounds
 
@@ -50,8 +50,8 @@ def loaded(frames) -> pd.DataFrame:
 
 
 def cell(rel: str, field: str, ecode: str = BIRMINGHAM_ECODE) -> tuple[Decimal, int]:
-    wb = finance.workbook(rel)
-    extract = finance.read_extract(SOURCES / rel, wb)
+    wb = finance_workbooks.workbook(rel)
+    extract = finance_workbooks.read_extract(SOURCES / rel, wb)
     hit = extract[(extract["ecode"] == ecode) & (extract["field"] == field)]
     assert len(hit) == 1
     return Decimal(hit.iloc[0]["value"]), int(hit.iloc[0]["source_row"])
@@ -93,7 +93,7 @@ def test_birmingham_capital_financing_requirement() -> None:
 
 
 def test_2014_15_reads_opening_and_closing_levels_from_their_own_sheets() -> None:
-    extract = finance.read_extract(SOURCES / RS["2014-15"], finance.workbook(RS["2014-15"]))
+    extract = finance_workbooks.read_extract(SOURCES / RS["2014-15"], finance_workbooks.workbook(RS["2014-15"]))
     bir = extract[extract["ecode"] == BIRMINGHAM_ECODE].set_index("field")
     assert bir.loc["unallocated_reserves_1_april", "sheet"] == "RS LA Data 2014-15 (1)"
     assert bir.loc["unallocated_reserves_31_march", "sheet"] == "RS LA Data 2014-15 (2)"
@@ -183,12 +183,12 @@ def test_class_o_bodies_are_reported_not_loaded(frames: dict[str, pd.DataFrame])
 @pytest.mark.parametrize("expression", ["__import__('os').system('true')", "a.real", "a if b else c", "[a]",
                                         "'text' * 2", "a ** 2"])
 def test_formula_rejects_anything_but_arithmetic(expression: str) -> None:
-    with pytest.raises(finance.FormulaError):
-        finance.formula_names(expression)
+    with pytest.raises(finance_formulas.FormulaError):
+        finance_formulas.formula_names(expression)
 
 
 def test_formula_evaluates_exactly() -> None:
-    assert finance.evaluate("100 * (a + b) / c", {"a": Decimal("0.1"), "b": Decimal("0.2"), "c": Decimal(3)}) \
+    assert finance_formulas.evaluate("100 * (a + b) / c", {"a": Decimal("0.1"), "b": Decimal("0.2"), "c": Decimal(3)}) \
         == Decimal("10")
 
 
@@ -211,9 +211,9 @@ def copy_rs_2016_17(tmp_path: Path, edit) -> Path:
 
 
 def read_and_validate(path: Path) -> None:
-    wb = finance.workbook(RS["2016-17"])
-    extract = finance.read_extract(path, wb)
-    finance.validate_extract(path, wb, extract, finance.schema_path(SOURCES, "rs"))
+    wb = finance_workbooks.workbook(RS["2016-17"])
+    extract = finance_workbooks.read_extract(path, wb)
+    finance_workbooks.validate_extract(path, wb, extract, finance_workbooks.schema_path(SOURCES, "rs"))
 
 
 NRE_COLUMN = 58  # column BG: RS line 805 in the 2016-17 sheet
@@ -274,7 +274,7 @@ def test_a_row_whose_class_disagrees_with_the_council_names_both(register) -> No
     raised while writing it."""
     rec = {"source_row": 12, "ecode": BIRMINGHAM_ECODE, "ons_code": "E08000025",
            "authority_name": "Birmingham", "authority_class": "SD"}
-    located = finance.locate(register, finance.ecode_index(SOURCES), rec, "2017-18", "RS_2017-18.xlsx")
+    located = finance_extracts.locate(register, finance_extracts.ecode_index(SOURCES), rec, "2017-18", "RS_2017-18.xlsx")
     assert located.authority is None and located.problem is not None
     assert located.problem.row == 12 and located.problem.field == "ONS Code"
     assert "Birmingham is class SD in the workbook but resolves to Birmingham" in located.problem.message
