@@ -36,6 +36,7 @@ from core.uris import Uris, check_slug
 from web.auth import CSRF_FIELD, Accounts, AuditLog, csrf_token, csrf_valid, secret_key
 from web.current import get_store
 from web.current import settings as get_settings
+from web.outputs import document
 from web.per_build import per_build
 
 bp = Blueprint("analyst", __name__)
@@ -247,7 +248,8 @@ def _options(rows: list[dict[str, Any]], key: str, label: str) -> list[dict[str,
 
 
 @bp.route("/analyst/flags")
-@bp.route("/analyst/flags.json")
+# JSON for signed-in analysts only: left out of the public API description.
+@document(bp, "/analyst/flags")
 @signed_in
 def flags() -> Any:
     store = restricted_store()

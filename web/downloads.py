@@ -21,6 +21,7 @@ from flask import Blueprint, abort, redirect, render_template, send_from_directo
 from core.uris import check_slug
 from datapackages.publish import current_folder, read_index
 from web.current import settings
+from web.outputs import unknown_format
 
 bp = Blueprint("downloads", __name__)
 
@@ -84,7 +85,7 @@ def _whole(entry: dict[str, Any], fmt: str):
     if fmt == "ttl" and entry["kind"] == "metric":
         # The metric's RDF is its linked-data document; the DCAT Turtle distribution points here.
         return redirect(f"/doc/metric/{entry['id']}.ttl", code=303)
-    abort(404)
+    return unknown_format(("zip", "xlsx", "csv", "ttl") if entry["kind"] == "metric" else ("zip", "xlsx", "csv"))
 
 
 @bp.route("/downloads")

@@ -12,15 +12,15 @@ from __future__ import annotations
 import statistics
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from web import charts
 from web.compare_groups import GROUP_NAMES, BadPick, resolve
 from web.current import get_store
 from web.explorer_data import Authority, Metric, medians, neighbours, observations, operating, rank_text
 from web.metric_lookup import CODE, GROUP_LABELS, cat, metric_or_404, metric_texts
+from web.outputs import BOOLEAN, INTEGER, MAYBE_TEXT, NUMBER, TEXT, Rows, table
 from web.per_build import grouped_per_build, memo_per_build
-from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("compare", __name__)
 
@@ -101,11 +101,7 @@ def _compare_summary(m, a, members, found, uris, latest, med_by_period, group: s
     return " ".join(parts)
 
 
-def _bad_pick(exc: BadPick, fmt: str = "html") -> tuple[Response | str, int]:
-    if fmt == "json":
-        return jsonify({"error": str(exc)}), 400
-    if fmt == "csv":
-        return Response(f"{exc}\n", mimetype="text/plain"), 400
+def _bad_pick(exc: BadPick) -> tuple[str, int]:
     return render_template("error.html", title="This comparison cannot be made", message=str(exc)), 400
 
 
@@ -130,17 +126,16 @@ def compare(slug: str, code: str):
                      {"text": m.label, "href": f"/doc/metric/{m.slug}?council={a.code}"}, {"text": "Compare"}])
 
 
-COMPARE_COLUMNS = ["code", "council", "focus", "period", "value", "unit", "band", "observation"]
-
-
-@bp.route("/compare/<slug>/<code>.<fmt>")
-def compare_twin(slug: str, code: str, fmt: str):
-    if fmt not in ("json", "csv"):
-        abort(404)
-    try:
-        d = compare_data(slug, code)
-    except BadPick as exc:
-        return _bad_pick(exc, fmt)
+@table(bp, "/compare/<slug>/<code>", summary="One council against its similar authorities over time",
+       description="The council and its similar authorities, its ONS nearest neighbours (`group=ons`) or the "
+                   "councils named by `with`, every period.",
+       columns={"code": TEXT, "council": TEXT, "focus": BOOLEAN, "period": TEXT, "value": NUMBER, "unit": TEXT,
+                "band": MAYBE_TEXT, "observation": TEXT},
+       params=("group", "with"), refuse=BadPick,
+       bad_request="A group that is not similar, ons or custom, custom without councils, or a `with` that is not a "
+                   "council the metric covers: `{\"error\": message naming the pick}`.")
+def compare_table(slug: str, code: str) -> Rows:
+    d = compare_data(slug, code)
     m: Metric = d["m"]  # type: ignore[assignment]
     rows = []
     for x in d["members"]:  # type: ignore[attr-defined]
@@ -151,10 +146,7 @@ def compare_twin(slug: str, code: str, fmt: str):
                 continue
             rows.append({"code": x.code, "council": x.label, "focus": x.code == code, "period": p,
                          "value": o.value, "unit": m.unit_text, "band": o.band_label or None, "observation": uri})
-    page = paginate(rows)
-    if fmt == "json":
-        return json_response(page, COMPARE_COLUMNS)
-    return csv_response(page, COMPARE_COLUMNS, f"compare-{m.slug}-{code}.csv")
+    return Rows(rows, f"compare-{m.slug}-{code}.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,22 +320,18 @@ def combined_rows(m: Metric) -> list[dict[str, object]]:
     return rows
 
 
-CA_COLUMNS = ["code", "combined_authority", "metric", "period", "members", "members_with_value",
-              "members_median", "members_min", "members_max", "published_ca_value"]
-
-
-@bp.route("/combined-authorities.<fmt>")
-def combined_twin(fmt: str):
-    if fmt not in ("json", "csv"):
-        abort(404)
+@table(bp, "/combined-authorities", summary="Combined authorities compared through their members",
+       description="Median and range of constituent members' values, only where every member has one.",
+       columns={"code": TEXT, "combined_authority": TEXT, "metric": TEXT, "period": TEXT, "members": INTEGER,
+                "members_with_value": INTEGER, "members_median": NUMBER, "members_min": NUMBER,
+                "members_max": NUMBER, "published_ca_value": NUMBER},
+       params=("metric",))
+def combined_table() -> Rows:
     c = cat()
     m = c.metrics.get(request.args.get("metric", "")) or c.metrics.get("defra-household-recycling-rate") \
         or next(iter(c.metrics.values()))
-    rows = [{"code": r["ca"].code, "combined_authority": r["ca"].label, "metric": m.slug,  # type: ignore[attr-defined]
-             "period": r["period"], "members": r["of"], "members_with_value": r["n"],
-             "members_median": r["median"], "members_min": r["min"], "members_max": r["max"],
-             "published_ca_value": r["ca_value"]} for r in combined_rows(m)]
-    page = paginate(rows)
-    if fmt == "json":
-        return json_response(page, CA_COLUMNS)
-    return csv_response(page, CA_COLUMNS, f"combined-authorities-{m.slug}.csv")
+    return Rows([{"code": r["ca"].code, "combined_authority": r["ca"].label, "metric": m.slug,  # type: ignore[attr-defined]
+                  "period": r["period"], "members": r["of"], "members_with_value": r["n"],
+                  "members_median": r["median"], "members_min": r["min"], "members_max": r["max"],
+                  "published_ca_value": r["ca_value"]} for r in combined_rows(m)],
+                f"combined-authorities-{m.slug}.csv")

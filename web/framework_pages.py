@@ -16,20 +16,22 @@ from core.uris import Uris
 from web.current import get_store, settings
 from web.framework_data import FEdition, FMetric, Frameworks, diff, frameworks
 from web.linked_data import alternates, html_view
-from web.tables import csv_response, json_response, paginate
+from web.outputs import BOOLEAN, INTEGER, MAYBE_INTEGER, MAYBE_TEXT, TEXT, Rows, table
 
 bp = Blueprint("framework_pages", __name__)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
 
-EDITION_COLUMNS = ["framework", "edition", "title", "version", "issued", "status", "outcomes_listed",
-                   "outcomes_stated", "metrics_listed", "metrics_stated", "metrics_with_figures", "previous_version",
-                   "uri", "page"]
-METRIC_COLUMNS = ["edition", "outcomes", "key", "label", "label_complete", "type", "availability",
-                  "source_organisation", "esd_metric_types", "catalogue_metric", "has_figures", "observations",
-                  "metric_page", "uri"]
-DIFF_COLUMNS = ["what", "key", "label", "change", "detail"]
+EDITION_COLUMNS = {"framework": TEXT, "edition": TEXT, "title": TEXT, "version": TEXT, "issued": TEXT,
+                   "status": TEXT, "outcomes_listed": INTEGER, "outcomes_stated": MAYBE_INTEGER,
+                   "metrics_listed": INTEGER, "metrics_stated": MAYBE_INTEGER, "metrics_with_figures": INTEGER,
+                   "previous_version": MAYBE_TEXT, "uri": TEXT, "page": TEXT}
+METRIC_COLUMNS = {"edition": TEXT, "outcomes": TEXT, "key": TEXT, "label": TEXT, "label_complete": BOOLEAN,
+                  "type": TEXT, "availability": MAYBE_TEXT, "source_organisation": TEXT, "esd_metric_types": TEXT,
+                  "catalogue_metric": MAYBE_TEXT, "has_figures": BOOLEAN, "observations": INTEGER,
+                  "metric_page": MAYBE_TEXT, "uri": TEXT}
+DIFF_COLUMNS = {"what": TEXT, "key": TEXT, "label": MAYBE_TEXT, "change": TEXT, "detail": MAYBE_TEXT}
 
 
 def model() -> Frameworks:
@@ -62,15 +64,6 @@ def metric_rows(e: FEdition, metrics: list[FMetric]) -> list[dict[str, object]]:
             for m in metrics]
 
 
-def twin(rows: list[dict[str, object]], columns: list[str], fmt: str, filename: str):
-    page = paginate(rows)
-    if fmt == "json":
-        return json_response(page, columns)
-    if fmt == "csv":
-        return csv_response(page, columns, filename)
-    abort(404)
-
-
 @bp.app_template_global("framework_metrics_of")
 def framework_metrics_of(slug: str) -> list[tuple[FEdition, FMetric]]:
     """The framework metrics a catalogue metric carries the figures of, newest edition first, for
@@ -88,9 +81,11 @@ def frameworks_list():
                            breadcrumbs=[CRUMBS[0], {"text": "Outcome frameworks"}])
 
 
-@bp.route("/frameworks.<fmt>")
-def frameworks_twin(fmt: str):
-    return twin(edition_rows(), EDITION_COLUMNS, fmt, "frameworks.csv")
+@table(bp, "/frameworks", summary="Outcome framework editions",
+       description="Every edition of every outcome framework, with how many of its metrics have figures here.",
+       columns=EDITION_COLUMNS)
+def frameworks_table() -> Rows:
+    return Rows(edition_rows(), "frameworks.csv")
 
 
 @html_view("framework")
@@ -136,19 +131,24 @@ def outcome_page(e: FEdition, number: int):
         breadcrumbs=[*CRUMBS, {"text": e.title, "href": f"/doc/framework-edition/{e.slug}"}, {"text": o.label}])
 
 
-@bp.route("/doc/framework-edition/<slug>/metrics.<fmt>")
-def edition_metrics_twin(slug: str, fmt: str):
-    e = edition_or_404(slug)
-    return twin(metric_rows(e, e.metrics), METRIC_COLUMNS, fmt, f"{e.slug}-metrics.csv")
+@table(bp, "/doc/framework-edition/<edition>/metrics", summary="The metrics of a framework edition",
+       description="Every metric the edition lists, whether this catalogue has figures for it, and where.",
+       columns=METRIC_COLUMNS)
+def edition_metrics_table(edition: str) -> Rows:
+    e = edition_or_404(edition)
+    return Rows(metric_rows(e, e.metrics), f"{e.slug}-metrics.csv")
 
 
-@bp.route("/doc/framework-edition/<slug>/outcome/<number>/metrics.<fmt>")
-def outcome_metrics_twin(slug: str, number: str, fmt: str):
-    e = edition_or_404(slug)
+@table(bp, "/doc/framework-edition/<edition>/outcome/<number>/metrics",
+       summary="The metrics of one outcome of a framework edition",
+       description="The metrics the edition lists under one outcome, whether this catalogue has figures for them.",
+       columns=METRIC_COLUMNS)
+def outcome_metrics_table(edition: str, number: str) -> Rows:
+    e = edition_or_404(edition)
     o = e.outcome(int(number)) if NUMBER.match(number) else None
     if o is None:
         abort(404)
-    return twin(metric_rows(e, o.metrics), METRIC_COLUMNS, fmt, f"{e.slug}-outcome-{o.number}-metrics.csv")
+    return Rows(metric_rows(e, o.metrics), f"{e.slug}-outcome-{o.number}-metrics.csv")
 
 
 def _pair() -> tuple[FEdition, FEdition]:
@@ -169,9 +169,10 @@ def diff_page():
                                     {"text": "Changes"}])
 
 
-@bp.route("/frameworks/diff.<fmt>")
-def diff_twin(fmt: str):
+@table(bp, "/frameworks/diff", summary="Changes between two editions of a framework",
+       description="Each outcome and metric added, removed, changed or unchanged from one edition to a later one.",
+       columns=DIFF_COLUMNS, params=("from", "to"))
+def diff_table() -> Rows:
     a, b = _pair()
-    rows = [{"what": c.what, "key": c.key, "label": c.label, "change": c.kind, "detail": c.detail or None}
-            for c in diff(a, b)]
-    return twin(rows, DIFF_COLUMNS, fmt, f"{a.slug}-to-{b.slug}.csv")
+    return Rows([{"what": c.what, "key": c.key, "label": c.label, "change": c.kind, "detail": c.detail or None}
+                 for c in diff(a, b)], f"{a.slug}-to-{b.slug}.csv")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, render_template
 
 from catalogue.learn_from import CAVEAT, MIN_PEERS, THRESHOLD
 from core.queries import iri, select
@@ -21,6 +21,7 @@ from core.store import Store
 from core.uris import Uris, check_slug
 from web.current import get_store, settings
 from web.explorer_data import neighbours
+from web.outputs import document
 from web.per_build import per_build, rows_per_build
 
 bp = Blueprint("learn_from", __name__)
@@ -102,27 +103,37 @@ def _grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return groups
 
 
-@bp.route("/learn-from/<metric>")
-@bp.route("/learn-from/<metric>.json")
-def learn_from(metric: str):
+def _metric_findings(metric: str) -> tuple[str, list[dict[str, Any]], list[str], dict[str, Any]]:
+    """The metric's URI, facts, caveats and findings; 404 for a metric with no findings page."""
     try:
         check_slug(metric, "metric")
     except ValueError:
         abort(404)
     store = get_store()
-    uris = Uris(settings().base_uri)
-    metric_uri = uris.metric(metric)
+    metric_uri = Uris(settings().base_uri).metric(metric)
     info = select(store, "learn-from-metric-info", metric=iri(metric_uri))
     if not info:
         abort(404)
     caveats = sorted({r["caveat"] for r in info if r.get("caveat")})
-    data = for_metric(store, metric_uri, caveats)
-    if request.path.endswith(".json"):
-        keys = ("finding", "kind", "authority", "code", "authorityLabel", "periodKey", "baselinePeriodKey", "value",
+    return metric_uri, info, caveats, for_metric(store, metric_uri, caveats)
+
+
+FINDING_KEYS = ("finding", "kind", "authority", "code", "authorityLabel", "periodKey", "baselinePeriodKey", "value",
                 "peerMedian", "peerMad", "peerCount", "mads", "detail")
-        return jsonify({"metric": metric_uri, "caveat": CAVEAT, "metricCaveats": caveats,
-                        "findings": [{k: r.get(k) for k in keys} for g in data["groups"] for r in g["rows"]]})
+
+
+@bp.route("/learn-from/<metric>")
+def learn_from(metric: str):
+    metric_uri, info, _, data = _metric_findings(metric)
     head = info[0]
     return render_template("learn_from.html", title=f"Whom to learn from: {head['label']}", metric=head,
                            metric_href=_doc(metric_uri), learn_from=data,
                            json_href=f"/learn-from/{metric}.json")
+
+
+@document(bp, "/learn-from/<metric>", summary="Whom to learn from, for one metric",
+          description="Councils that do markedly better, or improved markedly more, than their similar councils.")
+def learn_from_document(metric: str) -> dict[str, Any]:
+    metric_uri, _, caveats, data = _metric_findings(metric)
+    return {"metric": metric_uri, "caveat": CAVEAT, "metricCaveats": caveats,
+            "findings": [{k: r.get(k) for k in FINDING_KEYS} for g in data["groups"] for r in g["rows"]]}

@@ -25,9 +25,9 @@ from web.learn_from import for_metric as learn_from_for_metric
 from web.linked_data import alternates, html_view
 from web.maps import choropleths
 from web.metric_lookup import CODE, GROUP_LABELS, cat, metric_or_404, metric_texts
+from web.outputs import INTEGER, MAYBE_TEXT, NUMBER, TEXT, Rows, table
 from web.per_build import memo_per_build
 from web.structured_data import schema_org_json
-from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("metrics_pages", __name__)
 # The compare pages and the linked-data sitemap and VoID are nested under this blueprint.
@@ -43,10 +43,6 @@ MAX_Q = 100
 
 # ---------------------------------------------------------------------------------------------
 # /metrics
-
-
-METRIC_COLUMNS = ["slug", "label", "service_area", "unit", "polarity", "latest_period", "periods", "tiers",
-                  "version", "observations", "uri", "page"]
 
 
 def _metric_rows() -> list[dict[str, object]]:
@@ -68,14 +64,13 @@ def metrics_list():
                            breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Metrics"}])
 
 
-@bp.route("/metrics.<fmt>")
-def metrics_twin(fmt: str):
-    page = paginate(_metric_rows())
-    if fmt == "json":
-        return json_response(page, METRIC_COLUMNS)
-    if fmt == "csv":
-        return csv_response(page, METRIC_COLUMNS, "metrics.csv")
-    abort(404)
+@table(bp, "/metrics", summary="Metrics", description="Every metric with its unit, polarity and periods.",
+       columns={"slug": TEXT, "label": TEXT, "service_area": TEXT, "unit": TEXT, "polarity": TEXT,
+                "latest_period": TEXT, "periods": TEXT, "tiers": TEXT, "version": TEXT, "observations": INTEGER,
+                "uri": TEXT, "page": TEXT},
+       params=("area",))
+def metrics_table() -> Rows:
+    return Rows(_metric_rows(), "metrics.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,26 +297,21 @@ def _read_time_series(m: Metric, chosen) -> tuple[list[dict], list[dict], str]:
     return points, rows, " ".join(parts)
 
 
-VALUE_COLUMNS = ["code", "council", "type", "period", "value", "unit", "band", "mads_from_median", "status",
-                 "observation"]
-
-
-@bp.route("/doc/metric/<slug>/values.<fmt>")
-def metric_values_twin(slug: str, fmt: str):
+@table(bp, "/doc/metric/<slug>/values", summary="A metric's values for one period",
+       description="Every council's value with its band against the England median.",
+       columns={"code": TEXT, "council": TEXT, "type": TEXT, "period": TEXT, "value": NUMBER, "unit": TEXT,
+                "band": MAYBE_TEXT, "mads_from_median": NUMBER, "status": MAYBE_TEXT, "observation": TEXT},
+       params=("period", "sort", "order"))
+def metric_values_table(slug: str) -> Rows:
     m = metric_or_404(slug)
     period = _chosen_period(m)
     rows, _ = latest_values(m, period)
     sort = request.args.get("sort", "name")
     rows = sort_rows(rows, sort if sort in SORTS else "name", request.args.get("order", "asc"))
-    out = [{"code": r["code"], "council": r["label"], "type": r["type"], "period": period, "value": r["value"],
-            "unit": m.unit_text, "band": r["band"] or None, "mads_from_median": r["mads"],
-            "status": "missing" if r["missing"] else (r["status"] or None), "observation": r["obs"]} for r in rows]
-    page = paginate(out)
-    if fmt == "json":
-        return json_response(page, VALUE_COLUMNS)
-    if fmt == "csv":
-        return csv_response(page, VALUE_COLUMNS, f"{m.slug}-{period}.csv")
-    abort(404)
+    return Rows([{"code": r["code"], "council": r["label"], "type": r["type"], "period": period, "value": r["value"],
+                  "unit": m.unit_text, "band": r["band"] or None, "mads_from_median": r["mads"],
+                  "status": "missing" if r["missing"] else (r["status"] or None), "observation": r["obs"]}
+                 for r in rows], f"{m.slug}-{period}.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,18 +516,13 @@ def search():
                            breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Search"}])
 
 
-@bp.route("/search.<fmt>")
-def search_twin(fmt: str):
+@table(bp, "/search", summary="Find councils and metrics by name", description="Councils first, then metrics.",
+       columns={"kind": {"type": "string", "enum": ["council", "metric"]}, "label": TEXT, "code": TEXT,
+                "detail": TEXT, "href": TEXT},
+       params=("q",), cache_control="public, max-age=300")
+def search_table() -> Rows:
     q = request.args.get("q", "")[:MAX_Q].strip()
-    page = paginate(search_results(q) if q else [])
-    columns = ["kind", "label", "code", "detail", "href"]
-    if fmt == "json":
-        response = json_response(page, columns)
-        response.headers["Cache-Control"] = "public, max-age=300"
-        return response
-    if fmt == "csv":
-        return csv_response(page, columns, "search.csv")
-    abort(404)
+    return Rows(search_results(q) if q else [], "search.csv")
 
 
 @bp.app_template_global()

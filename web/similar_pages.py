@@ -9,14 +9,12 @@ from core.queries import select
 from core.store import Store
 from web.current import get_store
 from web.linked_data import html_view
+from web.outputs import INTEGER, NUMBER, TEXT, Rows, table
 from web.per_build import per_build
-from web.tables import csv_response, json_response, paginate
 
 bp = Blueprint("similar_pages", __name__)
 
 TIERS = {"lower-tier": "Lower-tier councils", "upper-tier": "Upper-tier councils"}
-COLUMNS = ["tier", "own_method", "ons_method", "councils_compared", "neighbours", "mean_shared_neighbours",
-           "mean_overlap", "fewest_shared", "most_shared", "agreement"]
 
 
 def agreements(store: Store) -> list[dict[str, object]]:
@@ -44,14 +42,15 @@ def similar_authorities():
                            breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Similar councils"}])
 
 
-@bp.route("/similar-authorities.<fmt>")
-def similar_authorities_twin(fmt: str):
-    if fmt not in ("json", "csv"):
-        abort(404)
-    page = paginate([{k: r.get(k) for k in COLUMNS} for r in agreements(get_store())])
-    if fmt == "json":
-        return json_response(page, COLUMNS)
-    return csv_response(page, COLUMNS, "similar-authorities-agreement.csv")
+@table(bp, "/similar-authorities",
+       summary="How far the catalogue's similar councils agree with ONS's nearest neighbours",
+       description="Per tier, over the councils both methods list: the mean number and share of their 15 similar "
+                   "councils that both name, and the fewest and most, computed at build time.",
+       columns={"tier": TEXT, "own_method": TEXT, "ons_method": TEXT, "councils_compared": INTEGER,
+                "neighbours": INTEGER, "mean_shared_neighbours": NUMBER, "mean_overlap": NUMBER,
+                "fewest_shared": INTEGER, "most_shared": INTEGER, "agreement": TEXT})
+def similar_authorities_table() -> Rows:
+    return Rows(agreements(get_store()), "similar-authorities-agreement.csv")
 
 
 @html_view("similarity-agreement")
