@@ -21,9 +21,8 @@ import requests
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
-from catalogue.build import run_build
 from core.settings import PROJECT_ROOT, Settings
-from core.store import StoreWriter, published_graphs_uri
+from core.store import EmbeddedStore, StoreWriter, published_graphs_uri
 from sparql.protocol import load_examples
 from tests.helpers import free_port
 from web.app import create_app
@@ -91,15 +90,13 @@ def _load(settings: Settings, build_id: str = "w3c-protocol") -> None:
     writer.publish()
 
 
-@pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The Oxigraph server from PyPI on 127.0.0.1, an empty store."""
+def _oxigraph(location: Path, command: str = "serve") -> Iterator[str]:
+    """The Oxigraph server from PyPI on 127.0.0.1 over the store at `location`."""
     exe = shutil.which("oxigraph", path=str(PROJECT_ROOT / ".venv" / "bin")) or shutil.which("oxigraph")
     if exe is None:
         pytest.fail("the 'oxigraph' server is not installed: run scripts/setup.sh --test")
     port = free_port()
-    proc = subprocess.Popen([exe, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                             "--bind", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([exe, command, "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -117,6 +114,21 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Oxigraph server, an empty store."""
+    yield from _oxigraph(tmp_path_factory.mktemp("oxigraph"))
+
+
+@pytest.fixture()
+def catalogue_server(store: EmbeddedStore, tmp_path: Path) -> Iterator[str]:
+    """The Oxigraph server over a copy of the session's built catalogue store: the real catalogue
+    on a remote SPARQL server without loading 1.25M triples over HTTP again (the loading itself is
+    test_remote_loading_replaces_graphs)."""
+    location = shutil.copytree(store.info.path, tmp_path / "oxigraph", ignore=shutil.ignore_patterns("LOCK"))
+    yield from _oxigraph(location, "serve-read-only")
 
 
 def remote_settings(var: Path, server: str, **overrides: object) -> Settings:
@@ -237,32 +249,22 @@ def test_remote_loading_replaces_graphs(oxigraph_server: str, tmp_path: Path) ->
     _load(settings, "restore")  # leave the server as the other tests expect it
 
 
-@pytest.mark.slow
-def test_catalogue_build_and_pages_on_remote_backend(oxigraph_server: str, tmp_path: Path) -> None:
-    """`lacat build` with the remote backend loads the real catalogue into the server; the endpoint,
-    the examples and the pages then work from it."""
-    # Its own server store: the W3C data of the other tests must not mix with the catalogue.
-    requests.post(oxigraph_server + "/update", data="DROP ALL",
-                  headers={"Content-Type": "application/sparql-update"}, timeout=30).raise_for_status()
-    try:
-        # The examples' speed is not under test here, and the server shares a loaded machine with
-        # the rest of the suite: a generous limit keeps a slow moment from failing the test.
-        settings = remote_settings(tmp_path, oxigraph_server, query_timeout_s=120.0)
-        build_id = run_build(settings, log=lambda _msg: None)
-        app = create_app(settings)
-        client = app.test_client()
-        r = client.get("/sparql", query_string={"query": "SELECT ?v { ?b lacat:buildId ?v }"},
-                       headers={"Accept": "application/sparql-results+json"})
-        assert r.status_code == 200
-        assert [b["v"]["value"] for b in r.json["results"]["bindings"]] == [build_id]
-        for example in load_examples():
-            r = client.post("/sparql", data={"query": example["query"]},
-                            headers={"Accept": "application/sparql-results+json"})
-            assert r.status_code == 200, (example["id"], r.text)
-            assert r.json.get("boolean") or r.json["results"]["bindings"], example["id"]
-        assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
-        assert client.get("/sparql", headers={"Accept": "text/html"}).status_code == 200
-    finally:
-        requests.post(oxigraph_server + "/update", data="DROP ALL",
-                      headers={"Content-Type": "application/sparql-update"}, timeout=30)
-        _load(remote_settings(tmp_path / "restore", oxigraph_server), "restore-after-catalogue")
+def test_catalogue_pages_and_examples_on_remote_backend(catalogue_server: str, store: EmbeddedStore,
+                                                        tmp_path: Path) -> None:
+    """The real catalogue on a remote SPARQL server: the endpoint, the examples and the pages work
+    from it through the remote backend."""
+    # The examples' speed is not under test here, and the server shares a loaded machine with the
+    # rest of the suite: a generous limit keeps a slow moment from failing the test.
+    settings = remote_settings(tmp_path / "var", catalogue_server, query_timeout_s=120.0)
+    client = create_app(settings).test_client()
+    r = client.get("/sparql", query_string={"query": "SELECT ?v { ?b lacat:buildId ?v }"},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200
+    assert [b["v"]["value"] for b in r.json["results"]["bindings"]] == [store.info.version]
+    for example in load_examples():
+        r = client.post("/sparql", data={"query": example["query"]},
+                        headers={"Accept": "application/sparql-results+json"})
+        assert r.status_code == 200, (example["id"], r.text)
+        assert r.json.get("boolean") or r.json["results"]["bindings"], example["id"]
+    assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
+    assert client.get("/sparql", headers={"Accept": "text/html"}).status_code == 200
