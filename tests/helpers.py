@@ -13,13 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import requests
 from rdflib import Graph
 from rdflib.namespace import SH
 
 from catalogue.build import run_build
 from core.settings import PROJECT_ROOT, Settings
-from core.store import LiveStore
+from core.store import LiveStore, StoreWriter, open_embedded, read_pointer
+from core.uris import Uris
 from datapackages.publish import current_folder, stage_packages
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -50,6 +52,28 @@ def shared_build(root: Path) -> Path:
 def copy_built(src: Path, dest: Path) -> Path:
     """A copy of a built var/ folder to change freely (lock files of the store are left behind)."""
     shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock", "LOCK"))
+    return dest
+
+
+# A few graphs of the built catalogue, blank nodes included (the shapes, the geography's and the DCAT
+# catalogue's): real triples, few enough (about 30,000) for tests of store mechanics.
+SMALL_GRAPHS = ("ontology", "shapes", "geography", "frameworks", "metrics", "catalogue",
+                "dataset/mhclg-housing-delivery-test", "provenance")
+
+
+def small_catalogue(built: Path, dest: Path, graphs: tuple[str, ...] = SMALL_GRAPHS) -> Path:
+    """A var/ folder whose live catalogue holds only `graphs` of the catalogue built in `built`,
+    published the way a build publishes (a new store beside the live one, then the pointer)."""
+    source = open_embedded(read_pointer(Settings.from_env(var_dir=built)))
+    settings = Settings.from_env(var_dir=dest)
+    uris = Uris(settings.base_uri)
+    writer = StoreWriter(settings, source.info.version)
+    for name in graphs:
+        graph = uris.graph(name)
+        data = source.raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)) or b""
+        assert data, f"the built catalogue has no graph {graph}"
+        writer.load_graph(graph, data)
+    writer.publish()
     return dest
 
 

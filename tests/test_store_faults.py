@@ -17,13 +17,12 @@ import pytest
 from cli.store import dump, restore
 from core.settings import PROJECT_ROOT, Settings
 from core.store import StoreUnavailable, open_embedded, read_pointer
-from tests.helpers import copy_var, quad_count
+from tests.helpers import copy_var, quad_count, small_catalogue
 from web.app import create_app
 
 
-@pytest.mark.slow
 def test_dump_restore_round_trip(built_var: Path, tmp_path: Path) -> None:
-    var = copy_var(built_var, tmp_path / "var")
+    var = small_catalogue(built_var, tmp_path / "var")
     settings = Settings.from_env(var_dir=var)
     first = tmp_path / "first.nq"
     n = dump(settings, first)
