@@ -1,7 +1,7 @@
 """Data package downloads: /downloads (index) and the package files under it.
 
 Paths (docs/data-packages.md), also used by the metric, council and combined authority pages and by
-the DCAT distributions (catalogue/dcat.py):
+the DCAT distributions (catalogue/dcat_metrics.py):
 
 - /downloads/catalogue.zip, /downloads/catalogue.xlsx, /downloads/catalogue/{file}
 - /downloads/{kind}/{id}.zip | .xlsx | .csv (the observations), kind metric, authority or
