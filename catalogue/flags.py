@@ -22,7 +22,6 @@ the catalogue that is live; a build that fails later leaves an orphan that the n
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +45,7 @@ from catalogue.rules import (
 from catalogue.step import BuildContext, GraphOutput
 from core.queries import iri, load_query, select
 from core.settings import Settings
+from core.staging import promote, prune, staging_folder
 from core.store import EmbeddedStore, Store, StoreInfo
 from core.uris import LACAT, SDMX_DIM, Uris, check_slug, period_uri
 
@@ -198,8 +198,7 @@ def write_restricted(ctx: BuildContext, graphs: list[tuple[str, Graph]]) -> Path
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o700)
     final = restricted_path(settings, ctx.writer.build_id)
-    tmp = root / f"building-{ctx.writer.build_id}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = staging_folder(root, final.name, create=False)
     ctx.writer.store.flush()
     # A RocksDB checkpoint hard-links the store's files: a copy of the catalogue in a second, without
     # rewriting hundreds of thousands of quads.
@@ -213,20 +212,11 @@ def write_restricted(ctx: BuildContext, graphs: list[tuple[str, Graph]]) -> Path
                         to_graph=node)
     store.flush()
     del store
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
-    _prune(settings, keep=final.name)
-    return final
-
-
-def _prune(settings: Settings, keep: str) -> None:
-    """Drop restricted stores whose catalogue store is gone, and leftovers of killed builds."""
+    promote(tmp, overwrite=True)
+    # A restricted store lives as long as the catalogue store of its build.
     live = {p.name for p in settings.stores_dir.iterdir()} if settings.stores_dir.is_dir() else set()
-    for p in settings.restricted_dir.iterdir():
-        if p.name == keep:
-            continue
-        if p.name.startswith("building-") or p.name not in live:
-            shutil.rmtree(p, ignore_errors=True)
+    prune(root, keep={final.name}, recent=0, still_needed=lambda p: p.name in live)
+    return final
 
 
 # --- The build step ------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ Readers open stores read-only and re-open when the pointer changes.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import threading
@@ -23,6 +22,7 @@ import pyoxigraph as ox
 import requests
 
 from core.settings import Settings
+from core.staging import promote, prune, staging_folder, write_pointer
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
@@ -280,10 +280,7 @@ class StoreWriter:
     def __init__(self, settings: Settings, build_id: str) -> None:
         self.settings = settings
         self.build_id = build_id
-        settings.stores_dir.mkdir(parents=True, exist_ok=True)
-        self.path = settings.stores_dir / f"building-{build_id}"
-        if self.path.exists():
-            shutil.rmtree(self.path)
+        self.path = staging_folder(settings.stores_dir, build_id, create=False)
         self.store = ox.Store(str(self.path))
 
     def load_graph(self, graph: str, data: bytes | str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
@@ -307,15 +304,11 @@ class StoreWriter:
             # Validated locally first; only then does the remote server receive the catalogue.
             push_to_remote(self.store, self.settings)
         del self.store
-        final = self.settings.stores_dir / self.build_id
-        os.replace(self.path, final)
-        pointer = {"store": final.name, "version": self.build_id, "built_at": time.time()}
-        tmp = self.settings.current_pointer.with_suffix(".tmp")
-        tmp.write_text(json.dumps(pointer), encoding="utf-8")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.settings.current_pointer)
-        self._prune(keep={final.name})
+        final = promote(self.path)
+        write_pointer(self.settings.current_pointer,
+                      {"store": final.name, "version": self.build_id, "built_at": time.time()})
+        # The live store and its predecessor stay: a reader may still have the previous one open.
+        prune(self.settings.stores_dir, keep={final.name})
         return final
 
     def abandon(self) -> None:
@@ -324,17 +317,6 @@ class StoreWriter:
         except AttributeError:
             pass
         shutil.rmtree(self.path, ignore_errors=True)
-
-    def _prune(self, keep: set[str]) -> None:
-        """Remove old stores and leftovers of killed builds, keeping the live one and its predecessor."""
-        stores = sorted(
-            (p for p in self.settings.stores_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime
-        )
-        finished = [p for p in stores if not p.name.startswith("building-")]
-        keep = keep | {p.name for p in finished[-2:]}
-        for p in stores:
-            if p.name not in keep:
-                shutil.rmtree(p, ignore_errors=True)
 
 
 def push_to_remote(store: ox.Store, settings: Settings, log=print) -> list[str]:

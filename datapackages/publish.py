@@ -21,6 +21,7 @@ from typing import Any
 from frictionless import validate
 
 from core.settings import Settings
+from core.staging import promote, prune, staging_folder, write_pointer
 from core.store import LiveStore, Store
 from datapackages.content import Content, PackageSpec, PackagingError, package_specs, read_content
 from datapackages.writer import finish_package, write_package
@@ -134,32 +135,17 @@ class StagedPackages:
     def __init__(self, settings: Settings, tag: str) -> None:
         self.settings = settings
         self.root = packages_root(settings)
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.path = self.root / f"building-{tag}-{time.time_ns()}-{os.getpid()}"
-        self.path.mkdir()
+        self.path = staging_folder(self.root, f"{tag}-{time.time_ns()}-{os.getpid()}")
 
     def publish(self) -> Path:
-        final = self.root / self.path.name.removeprefix("building-")
-        os.replace(self.path, final)
-        tmp = self.root / "CURRENT.tmp"
-        tmp.write_text(json.dumps({"folder": final.name}), encoding="utf-8")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.root / "CURRENT")
-        self._prune(final.name)
+        final = promote(self.path)
+        write_pointer(self.root / "CURRENT", {"folder": final.name})
+        # The live folder and its predecessor stay: a download in progress may still read it.
+        prune(self.root, keep={final.name})
         return final
 
     def abandon(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
-
-    def _prune(self, live: str) -> None:
-        """Keep the live folder and its predecessor (a download in progress may still read it)."""
-        folders = sorted((p for p in self.root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-        finished = [p for p in folders if not p.name.startswith("building-")]
-        keep = {live} | {p.name for p in finished[-2:]}
-        for p in folders:
-            if p.name not in keep and p != self.path:
-                shutil.rmtree(p, ignore_errors=True)
 
 
 def stage_packages(store: Store, settings: Settings, log: Callable[[str], None] = print) -> StagedPackages:
