@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from cli import metric, package, sdl, store, users
 from cli.build import main_build
+from cli.handler import Handler
 from core.settings import Settings
 from web.server import serve
 
@@ -31,7 +33,7 @@ def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # The commands of this module: (name, help, configure(parser), handler).
-def _commands() -> list[tuple[str, str, object, object]]:
+def _commands() -> list[tuple[str, str, Callable[[argparse.ArgumentParser], None] | None, Handler]]:
     def build_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--no-packages", action="store_true",
                        help="build the store only; the live data packages stay as they were until 'lacat package'")
@@ -61,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text, configure, handler in _commands():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if configure:
-            configure(p)  # type: ignore[operator]
+            configure(p)
         p.set_defaults(handler=handler)
     _add_extensions(sub)
     return parser

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from catalogue.lifecycle import checks, operations, records, versions
+from cli.handler import Handler
 from core.settings import Settings
 
 
@@ -89,7 +90,7 @@ def _cmd_retire(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _guarded(handler):
+def _guarded(handler: Handler) -> Handler:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             return handler(args, settings)
@@ -110,7 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="metric_command", metavar="ACTION")
     p.set_defaults(handler=lambda args, settings: (p.print_help(), 2)[1])
 
-    def add(name: str, text: str, handler) -> argparse.ArgumentParser:
+    def add(name: str, text: str, handler: Handler) -> argparse.ArgumentParser:
         q = msub.add_parser(name, help=text, description=text)
         q.set_defaults(handler=_guarded(handler))
         return q

@@ -12,6 +12,7 @@ import getpass
 import sys
 from datetime import UTC, datetime
 
+from cli.handler import Handler
 from core.settings import Settings
 from web.auth import AccountError, Accounts, AuditLog, check_username
 
@@ -76,7 +77,7 @@ def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _guarded(handler):
+def _guarded(handler: Handler) -> Handler:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             return handler(args, settings)

@@ -12,7 +12,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -319,7 +319,7 @@ class StoreWriter:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def push_to_remote(store: ox.Store, settings: Settings, log=print) -> list[str]:
+def push_to_remote(store: ox.Store, settings: Settings, log: Callable[[str], None] = print) -> list[str]:
     """Load every named graph of a built store into the remote server with Graph Store Protocol PUTs.
 
     Each PUT replaces one graph. The provenance graph (which carries the build id readers use as

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from core.figures import excel_format
 from datapackages.cells import neutralise
 from datapackages.content import CC_BY_URI, LICENCE_NAMES, OGL_URI, Content, PackageSpec, Source, value_range
-from datapackages.schemas import AUTHORITIES, CAVEATS, ENGLAND, MEMBERSHIPS, METRICS, OBSERVATIONS, Table
+from datapackages.schemas import AUTHORITIES, CAVEATS, ENGLAND, MEMBERSHIPS, METRICS, OBSERVATIONS, Column, Table
 
 PROJECT_NAME = "Local government performance catalogue"
 REPORT = "validation-report.json"
@@ -163,7 +165,8 @@ def _xlsx_text(value: str) -> str:
 FIGURE_COLUMNS = frozenset({"value", "england_median"})
 
 
-def _write_row(ws: Any, r: int, columns: list[Any], row: dict[str, str], figure_format: Any = None) -> None:
+def _write_row(ws: Worksheet, r: int, columns: tuple[Column, ...], row: dict[str, str],
+               figure_format: Format | None = None) -> None:
     for c, column in enumerate(columns):
         value = row.get(column.name, "")
         if value == "":

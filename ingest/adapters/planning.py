@@ -25,6 +25,7 @@ from ingest.adapters.sheets import (
     AGGREGATES,
     Figure,
     Frame,
+    Sheet,
     check_periods,
     column_letter,
     figure,
@@ -63,7 +64,7 @@ SELECTS = (DECISIONS, DELEGATED, GRANTED, EXTENSION)
 SHARE_DECIMALS = 1
 
 
-def _period(title: str, sheet) -> str:
+def _period(title: str, sheet: Sheet) -> str:
     m = re.search(r"year ending (\w+) (\d{4})", heading(title))
     if not m or m.group(1) not in MONTHS:
         raise SourceError(sheet.problem(f"the title {title!r} does not name the year ending a month", 1, "A",
