@@ -17,7 +17,7 @@ from flask import Blueprint, abort, render_template, request
 from web import charts
 from web.compare_groups import GROUP_NAMES, BadPick, resolve
 from web.current import get_store
-from web.explorer_data import Authority, Metric, medians, neighbours, observations, operating, rank_text
+from web.explorer_data import Authority, Metric, Obs, medians, neighbours, observations, operating, rank_text
 from web.metric_lookup import CODE, GROUP_LABELS, cat, metric_or_404, metric_texts
 from web.outputs import BOOLEAN, INTEGER, MAYBE_TEXT, NUMBER, TEXT, Rows, table
 from web.per_build import grouped_per_build, memo_per_build
@@ -85,7 +85,9 @@ def compare_data(slug: str, code: str) -> dict[str, object]:
             "chosen_with": chosen_with, "similar": similar, "points": points, "found": found, "uris": uris}
 
 
-def _compare_summary(m, a, members, found, uris, latest, med_by_period, group: str) -> str:
+def _compare_summary(m: Metric, a: Authority, members: list[Authority], found: dict[str, Obs],
+                     uris: dict[tuple[str, str], str], latest: str | None, med_by_period: dict[str, float],
+                     group: str) -> str:
     if latest is None:
         return f"{a.label} has no value for this metric."
     mine = found[uris[(a.code, latest)]].value
