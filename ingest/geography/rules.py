@@ -74,9 +74,6 @@ def majority_region(related: list[str | None]) -> str | None:
     return best
 
 
-# ---------------------------------------------------------------------------------------------
-
-
 def resolve_district_county(a: Authority, drafts: dict[str, Authority],
                             region_claims: dict[str, tuple[str | None, str | None, SourceRow | None]]) -> str | None:
     """A district's county, checked against the district's successor.

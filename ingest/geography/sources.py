@@ -57,10 +57,6 @@ def split_codes(raw: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in raw.split(",") if c.strip())
 
 
-# ---------------------------------------------------------------------------------------------
-# Conflict resolutions. Each is a small function so a test can hold it to its rule.
-
-
 # Validation against the Frictionless descriptors bundled beside each file.
 
 
