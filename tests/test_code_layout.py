@@ -17,7 +17,7 @@ FOLDERS = ("core", "ingest", "catalogue", "sparql", "datapackages", "web", "cli"
 # Over the limit and being split: path -> its line count when it was listed.
 KNOWN: dict[str, int] = {
     "ingest/adapters/base.py": 452,
-    "web/metrics_pages.py": 571,
+    "web/metrics_pages.py": 556,
 }
 
 
