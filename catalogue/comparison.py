@@ -59,7 +59,7 @@ def read_bands(sources_dir: Path) -> Bands:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
-        raise SourceError.one(path, f"cannot read the band template: {exc}") from None
+        raise SourceError.one(path, f"cannot read the band template: {exc}", rule="workbook-readable") from None
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     header = [str(c) for c in rows[0]]
     col = {name: header.index(name) for name in ("topic", "phrase", "metric1", "criteria", "comparator",
@@ -76,7 +76,7 @@ def read_bands(sources_dir: Path) -> Bands:
             change.append(item)
     if len(england) != 9 or len(change) != 9:
         raise SourceError.one(path, "expected nine England-median bands for ASC1 and nine change bands",
-                              field="criteria")
+                              field="criteria", rule="band-count")
     positive = sorted(b for b in england if b[0] >= -0.5)
     # positive: (-0.5, 0.5) similar, (0.5, 1.5) slightly, (1.5, 3) plain, (3, 7.5) much, (7.5, 1000) by hand
     thresholds = (positive[0][1], positive[1][1], positive[2][1], positive[3][1])

@@ -131,15 +131,15 @@ class _Reader:
         self.data = data
         self.problems: list[Problem] = []
 
-    def fail(self, fieldname: str, message: str) -> None:
-        self.problems.append(Problem(self.file, message, None, fieldname))
+    def fail(self, fieldname: str, message: str, rule: str = "dataset-field") -> None:
+        self.problems.append(Problem(self.file, message, None, fieldname, rule))
 
     def text(self, key: str, required: bool = True, data: dict[str, Any] | None = None, where: str = "") -> str:
         value = (self.data if data is None else data).get(key)
         name = where + key
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(name, "is required")
+                self.fail(name, "is required", "field-required")
             return ""
         if not isinstance(value, str):
             self.fail(name, f"must be text, not {type(value).__name__}")
@@ -165,7 +165,7 @@ class _Reader:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.fail(key, "is required")
+                self.fail(key, "is required", "field-required")
             return None
         if not isinstance(value, dict):
             self.fail(key, "must be a mapping with id and name")
@@ -195,9 +195,9 @@ def parse_dataset_record(path: Path, sources_dir: Path) -> DatasetRecord:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SourceError.one(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                              row=mark.line + 1 if mark else None) from None
+                              row=mark.line + 1 if mark else None, rule="yaml") from None
     if not isinstance(data, dict):
-        raise SourceError.one(path, "must be a YAML mapping")
+        raise SourceError.one(path, "must be a YAML mapping", rule="type")
     r = _Reader(path, data)
     slug = r.text("slug")
     if slug and slug != path.stem:

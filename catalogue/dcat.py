@@ -113,7 +113,7 @@ def check_links(records: list[DatasetRecord], metrics: list[MetricRef], sdl_refs
         for i, link in enumerate(rec.sdl, 1):
             if link.ref not in sdl_refs:
                 problems.append(Problem(display_name(rec.path), f"SDL reference {link.ref} is not on the loaded "
-                                        "Single Data List", None, f"sdl[{i}].ref"))
+                                        "Single Data List", None, f"sdl[{i}].ref", "sdl-ref-known"))
     return problems
 
 

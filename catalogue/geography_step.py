@@ -17,12 +17,12 @@ def load_areas(records_dir: Path) -> list[dict[str, str]]:
     """Areas above region level (England) from catalogue/records/geography/areas.yaml."""
     path = records_dir / GEOGRAPHY / "areas.yaml"
     if not path.is_file():
-        raise SourceError.one(path, "records file is missing")
+        raise SourceError.one(path, "records file is missing", rule="file-exists")
     data = load_yaml(path.read_text(encoding="utf-8")) or []
     for i, item in enumerate(data, start=1):
         for key in ("gss", "name", "source"):
             if not isinstance(item, dict) or not str(item.get(key) or "").strip():
-                raise SourceError.one(path, f"entry {i} has no {key!r}", field=key)
+                raise SourceError.one(path, f"entry {i} has no {key!r}", field=key, rule="field-required")
     return data
 
 

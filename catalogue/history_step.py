@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from catalogue.lifecycle.records import PUBLIC_STATUSES, SUMS_FILE, Paths, RecordProblem, record_paths
+from catalogue.lifecycle.records import PUBLIC_STATUSES, SUMS_FILE, Paths, record_paths
 from catalogue.lifecycle.versions import changed_fields, snapshot_problems, snapshots
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError
@@ -31,7 +31,7 @@ def history_graph(paths: Paths, uris: Uris, sources_dir: Path) -> tuple[Graph, l
     g = Graph()
     files: list[Path] = []
     notes: list[str] = []
-    stoppers: list[RecordProblem] = []
+    stoppers: list[Problem] = []
     for path in record_paths(paths):
         data = load_yaml(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("status") not in PUBLIC_STATUSES:
@@ -85,7 +85,7 @@ def history_graph(paths: Paths, uris: Uris, sources_dir: Path) -> tuple[Graph, l
             g.add((source_file_uri(uris, sources_dir / src["file"]), DCTERMS.isPartOf,
                    URIRef(uris.dataset(src["dataset"]))))
     if stoppers:
-        raise SourceError([Problem(p.file, p.message, None, p.field, p.rule) for p in stoppers])
+        raise SourceError(stoppers)
     return g, files, notes
 
 

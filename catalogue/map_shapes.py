@@ -60,14 +60,14 @@ class Shape:
 
 
 def _fail(path: Path, field: str, message: str) -> SourceError:
-    return SourceError.one(path, message, field=field)
+    return SourceError.one(path, message, field=field, rule="topojson-shape")
 
 
 def _topology(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SourceError.one(path, f"cannot read the TopoJSON: {exc}") from None
+        raise SourceError.one(path, f"cannot read the TopoJSON: {exc}", rule="json-readable") from None
     if not isinstance(data, dict) or data.get("type") != "Topology":
         raise _fail(path, "type", "expected a TopoJSON Topology")
     tf = data.get("transform")

@@ -23,7 +23,7 @@ def load_ontology() -> Graph:
         try:
             g.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises several parser exception types
-            raise SourceError.one(path, f"not valid Turtle: {exc}") from None
+            raise SourceError.one(path, f"not valid Turtle: {exc}", rule="turtle-syntax") from None
     return g
 
 
@@ -33,7 +33,7 @@ def load_shapes() -> Graph:
     try:
         g.parse(path, format="turtle")
     except Exception as exc:
-        raise SourceError.one(path, f"not valid Turtle: {exc}") from None
+        raise SourceError.one(path, f"not valid Turtle: {exc}", rule="turtle-syntax") from None
     return g
 
 

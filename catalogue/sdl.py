@@ -123,18 +123,18 @@ def read_table(path: Path, required: list[str]) -> list[tuple[int, dict[str, str
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise SourceError.one(path, "file not found") from None
+        raise SourceError.one(path, "file not found", rule="file-exists") from None
     except UnicodeDecodeError as exc:
-        raise SourceError.one(path, f"not UTF-8 text: {exc}") from None
+        raise SourceError.one(path, f"not UTF-8 text: {exc}", rule="encoding") from None
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     missing = [c for c in required if c not in header]
     if missing:
-        raise SourceError([Problem(name, "required column is missing", 1, c) for c in missing])
+        raise SourceError([Problem(name, "required column is missing", 1, c, "missing-column") for c in missing])
     rows = []
     for i, row in enumerate(reader, start=2):
         if None in row:
-            raise SourceError.one(path, "more values than columns in the header", i)
+            raise SourceError.one(path, "more values than columns in the header", i, rule="extra-cell")
         rows.append((i, {k: (v or "").strip() for k, v in row.items()}))
     return rows
 
@@ -152,19 +152,19 @@ def parse_collections(path: Path) -> list[Collection]:
     for row, r in read_table(path, COLLECTION_COLUMNS):
         ref = r["ref"]
         if not REF_RE.match(ref):
-            problems.append(Problem(name, f"SDL reference {ref!r} is not of the form NNN-NN", row, "ref"))
+            problems.append(Problem(name, f"SDL reference {ref!r} is not of the form NNN-NN", row, "ref", "sdl-ref-format"))
         elif ref in seen:
-            problems.append(Problem(name, f"SDL reference {ref} repeats row {seen[ref]}", row, "ref"))
+            problems.append(Problem(name, f"SDL reference {ref} repeats row {seen[ref]}", row, "ref", "sdl-ref-unique"))
         else:
             seen[ref] = row
         if not r["collection"]:
-            problems.append(Problem(name, "collection name is empty", row, "collection"))
+            problems.append(Problem(name, "collection name is empty", row, "collection", "empty-cell"))
         years = [y.strip() for y in r["list_year"].split(";") if y.strip()]
         for y in years:
             if not check_year(y):
-                problems.append(Problem(name, f"list year {y!r} is not a year like 2022-23", row, "list_year"))
+                problems.append(Problem(name, f"list year {y!r} is not a year like 2022-23", row, "list_year", "year-format"))
         if r["source_url"] and not r["source_url"].startswith("https://"):
-            problems.append(Problem(name, "source page must be an https URL", row, "source_url"))
+            problems.append(Problem(name, "source page must be an https URL", row, "source_url", "https-url"))
         out.append(Collection(ref, r["collection"], r["department"], r["section"], r["status"] or "listed",
                               years, r["source_url"], r["note"], row, name))
     if problems:
@@ -178,12 +178,12 @@ def parse_changes(path: Path, refs: set[str]) -> list[Change]:
     out: list[Change] = []
     for row, r in read_table(path, CHANGE_COLUMNS):
         if not check_year(r["changes_year"]):
-            problems.append(Problem(name, f"{r['changes_year']!r} is not a year like 2022-23", row, "changes_year"))
+            problems.append(Problem(name, f"{r['changes_year']!r} is not a year like 2022-23", row, "changes_year", "year-format"))
         if not r["change_type"]:
-            problems.append(Problem(name, "change type is empty", row, "change_type"))
+            problems.append(Problem(name, "change type is empty", row, "change_type", "empty-cell"))
         # An event whose reference the page does not print keeps an empty ref (never guessed).
         if r["ref"] and r["ref"] not in refs:
-            problems.append(Problem(name, f"SDL reference {r['ref']} is not a collection", row, "ref"))
+            problems.append(Problem(name, f"SDL reference {r['ref']} is not a collection", row, "ref", "sdl-ref-known"))
         out.append(Change(r["changes_year"], r["change_type"], r["ref"], r["ref_as_printed"], r["description"],
                           r["source_url"], r["source_ids"], row))
     if problems:
@@ -197,10 +197,10 @@ def parse_departments(path: Path) -> dict[str, Department]:
     out: dict[str, Department] = {}
     for row, r in read_table(path, DEPARTMENT_COLUMNS):
         if not r["code"]:
-            problems.append(Problem(name, "department code is empty", row, "code"))
+            problems.append(Problem(name, "department code is empty", row, "code", "empty-cell"))
             continue
         if r["code"] in out:
-            problems.append(Problem(name, f"department {r['code']} repeats row {out[r['code']].row}", row, "code"))
+            problems.append(Problem(name, f"department {r['code']} repeats row {out[r['code']].row}", row, "code", "department-unique"))
         out[r["code"]] = Department(r["code"], r["name"], r["section"], r["source_url"], r["note"], row, name)
     if problems:
         raise SourceError(problems)
@@ -236,7 +236,7 @@ def load_sdl(sources_dir: Path, records_dir: Path) -> Sdl:
     for c in collections.values():
         if c.department and c.department not in departments:
             problems.append(Problem(c.file, f"department code {c.department!r} is not in sdl_departments.csv",
-                                    c.row, "department"))
+                                    c.row, "department", "department-known"))
     if problems:
         raise SourceError(problems)
     changes = parse_changes(files[1], set(collections))

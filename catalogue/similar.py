@@ -98,7 +98,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             return list(csv.DictReader(fh))
     except OSError as exc:
-        raise SourceError.one(path, f"cannot read: {exc}") from None
+        raise SourceError.one(path, f"cannot read: {exc}", rule="file-readable") from None
 
 
 def _number(path: Path, row_number: int, field: str, text: str, problems: list[Problem]) -> float | None:

@@ -41,30 +41,30 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV or XLSX file, keyed by lower-case header, with spreadsheet row numbers."""
     name = display_name(path)
     if not path.is_file():
-        raise SourceError.one(path, "file not found")
+        raise SourceError.one(path, "file not found", rule="file-exists")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise SourceError.one(path, f"not UTF-8 text: {exc}") from None
+            raise SourceError.one(path, f"not UTF-8 text: {exc}", rule="encoding") from None
         table = list(csv.reader(io.StringIO(text)))
     elif suffix == ".xlsx":
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several types for a damaged workbook
-            raise SourceError.one(path, f"not a readable XLSX workbook: {exc}") from None
+            raise SourceError.one(path, f"not a readable XLSX workbook: {exc}", rule="workbook-readable") from None
         ws = wb.worksheets[0]
         table = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
         wb.close()
     else:
-        raise SourceError.one(path, f"unsupported file type {suffix!r}: use .csv or .xlsx")
+        raise SourceError.one(path, f"unsupported file type {suffix!r}: use .csv or .xlsx", rule="file-type")
     if not table:
-        raise SourceError.one(path, "the file is empty", 1)
+        raise SourceError.one(path, "the file is empty", 1, rule="no-data-rows")
     header = [h.strip().lower() for h in table[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise SourceError([Problem(name, "required column is missing", 1, c) for c in missing])
+        raise SourceError([Problem(name, "required column is missing", 1, c, "missing-column") for c in missing])
     rows = []
     for i, values in enumerate(table[1:], start=2):
         if not any(v.strip() for v in values):
@@ -78,34 +78,34 @@ def validate_edition(path: Path, year: str | None, departments: set[str]) -> lis
     name = display_name(path)
     problems: list[Problem] = []
     if year is not None and not check_year(year):
-        raise SourceError.one(path, f"--year {year!r} is not a year like 2025-26")
+        raise SourceError.one(path, f"--year {year!r} is not a year like 2025-26", rule="year-format")
     out = []
     seen: dict[str, int] = {}
     for row, r in read_rows(path):
         ref = r.get("ref", "")
         if not REF_RE.match(ref):
-            problems.append(Problem(name, f"SDL reference {ref!r} is not of the form NNN-NN (e.g. 082-00)", row, "ref"))
+            problems.append(Problem(name, f"SDL reference {ref!r} is not of the form NNN-NN (e.g. 082-00)", row, "ref", "sdl-ref-format"))
         elif ref in seen:
-            problems.append(Problem(name, f"SDL reference {ref} repeats row {seen[ref]}", row, "ref"))
+            problems.append(Problem(name, f"SDL reference {ref} repeats row {seen[ref]}", row, "ref", "sdl-ref-unique"))
         else:
             seen[ref] = row
         for col in ("collection", "section"):
             if not r.get(col):
-                problems.append(Problem(name, f"{col} is empty", row, col))
+                problems.append(Problem(name, f"{col} is empty", row, col, "empty-cell"))
         dept = r.get("department", "")
         if not dept:
-            problems.append(Problem(name, "department is empty", row, "department"))
+            problems.append(Problem(name, "department is empty", row, "department", "empty-cell"))
         elif dept not in departments:
             problems.append(Problem(name, f"department code {dept!r} is not in sdl_departments.csv "
-                                    "(add it there with its full name first)", row, "department"))
+                                    "(add it there with its full name first)", row, "department", "department-known"))
         row_year = r.get("list_year") or year
         if not row_year:
-            problems.append(Problem(name, "no list year: add a list_year column or give --year", row, "list_year"))
+            problems.append(Problem(name, "no list year: add a list_year column or give --year", row, "list_year", "list-year-given"))
         elif not check_year(row_year):
-            problems.append(Problem(name, f"list year {row_year!r} is not a year like 2025-26", row, "list_year"))
+            problems.append(Problem(name, f"list year {row_year!r} is not a year like 2025-26", row, "list_year", "year-format"))
         url = r.get("source_url", "")
         if url and not url.startswith("https://"):
-            problems.append(Problem(name, "source_url must be an https address", row, "source_url"))
+            problems.append(Problem(name, "source_url must be an https address", row, "source_url", "https-url"))
         out.append({
             "ref": ref, "collection": " ".join(r.get("collection", "").split()), "department": dept,
             "section": r.get("section", ""), "status": r.get("status") or "listed", "list_year": row_year or "",
@@ -114,7 +114,7 @@ def validate_edition(path: Path, year: str | None, departments: set[str]) -> lis
     if problems:
         raise SourceError(problems)
     if not out:
-        raise SourceError.one(path, "no data rows", 2)
+        raise SourceError.one(path, "no data rows", 2, rule="no-data-rows")
     return out
 
 

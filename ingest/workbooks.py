@@ -19,12 +19,12 @@ def sheet_rows(path: Path, sheets: list[str]) -> dict[str, list[tuple[Any, ...]]
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
-        raise SourceError.one(path, f"cannot read the workbook: {exc}") from None
+        raise SourceError.one(path, f"cannot read the workbook: {exc}", rule="workbook-readable") from None
     out: dict[str, list[tuple[Any, ...]]] = {}
     try:
         for name in sheets:
             if name not in book.sheet_names:
-                raise SourceError.one(path, f"sheet {name!r} is missing", field=name)
+                raise SourceError.one(path, f"sheet {name!r} is missing", field=name, rule="sheet-missing")
             # skip_empty_area=False keeps leading empty rows and columns, so index + 1 is the
             # row number a spreadsheet shows.
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)

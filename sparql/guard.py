@@ -18,16 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.problems import StatusError
 from core.settings import Settings
 
 
-class GuardError(Exception):
+class GuardError(StatusError):
     """A query refused before execution; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)

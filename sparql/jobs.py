@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import requests
 
+from core.problems import StatusError
 from core.uris import PREFIXES
 from sparql.formats import FORMATS
 
@@ -50,13 +51,8 @@ class Answer:
         return sum(len(c) for c in self.chunks)
 
 
-class QueryFailed(Exception):
+class QueryFailed(StatusError):
     """A query that could not be answered; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class _TooManyRows(Exception):

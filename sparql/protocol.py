@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept, MultiDict
 
+from core.problems import StatusError
 from core.queries import PREFIX_BLOCK
 from core.settings import Settings
 from core.store import EmbeddedStore, RemoteStore, Store
@@ -29,11 +30,8 @@ EXAMPLES_DIR = Path(__file__).parent / "examples"
 HTML_MEDIA = ("text/html", "application/xhtml+xml")
 
 
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class ProtocolError(StatusError):
+    """A SPARQL protocol request that cannot be read; `status` is the HTTP status to answer with."""
 
 
 _CACHES: dict[int, ResultCache] = {}

@@ -153,11 +153,11 @@ def test_unknown_sdl_reference_stops_the_build(settings) -> None:
     problems = [str(p) for p in check_links(records, [], refs - {"082-00"})]
     assert sorted(p.split("records/", 1)[1] for p in problems) == [
         "datasets/defra-env18-household-recycling.yaml, field 'sdl[1].ref': SDL reference 082-00 is not on the "
-        "loaded Single Data List",
+        "loaded Single Data List [sdl-ref-known]",
         "datasets/defra-la-collected-waste.yaml, field 'sdl[1].ref': SDL reference 082-00 is not on the loaded "
-        "Single Data List",
+        "Single Data List [sdl-ref-known]",
         "datasets/oflog-waste-metrics.yaml, field 'sdl[1].ref': SDL reference 082-00 is not on the loaded "
-        "Single Data List",
+        "Single Data List [sdl-ref-known]",
     ]
 
 

@@ -68,12 +68,12 @@ def test_every_problem_names_file_row_and_field(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as exc:
         validate_edition(f, "2025-26", DEPARTMENTS)
     got = {str(p) for p in exc.value.problems}
-    assert "edition.csv, row 3, field 'ref': SDL reference '82-00' is not of the form NNN-NN (e.g. 082-00)" in got
-    assert "edition.csv, row 4, field 'ref': SDL reference 082-00 repeats row 2" in got
-    assert "edition.csv, row 5, field 'collection': collection is empty" in got
-    assert "edition.csv, row 5, field 'section': section is empty" in got
+    assert "edition.csv, row 3, field 'ref': SDL reference '82-00' is not of the form NNN-NN (e.g. 082-00) [sdl-ref-format]" in got
+    assert "edition.csv, row 4, field 'ref': SDL reference 082-00 repeats row 2 [sdl-ref-unique]" in got
+    assert "edition.csv, row 5, field 'collection': collection is empty [empty-cell]" in got
+    assert "edition.csv, row 5, field 'section': section is empty [empty-cell]" in got
     assert any(p.startswith("edition.csv, row 5, field 'department': department code 'XYZ'") for p in got)
-    assert "edition.csv, row 5, field 'source_url': source_url must be an https address" in got
+    assert "edition.csv, row 5, field 'source_url': source_url must be an https address [https-url]" in got
 
 
 def test_missing_columns_and_year(tmp_path: Path) -> None:
@@ -81,9 +81,9 @@ def test_missing_columns_and_year(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as exc:
         validate_edition(f, "2025-26", DEPARTMENTS)
     assert {str(p) for p in exc.value.problems} == {
-        "e.csv, row 1, field 'collection': required column is missing",
-        "e.csv, row 1, field 'department': required column is missing",
-        "e.csv, row 1, field 'section': required column is missing",
+        "e.csv, row 1, field 'collection': required column is missing [missing-column]",
+        "e.csv, row 1, field 'department': required column is missing [missing-column]",
+        "e.csv, row 1, field 'section': required column is missing [missing-column]",
     }
     f = write_csv(tmp_path / "e.csv", "ref,collection,department,section", ["082-00,W,DEFRA,S"])
     with pytest.raises(SourceError, match="row 2, field 'list_year'"):
@@ -106,7 +106,7 @@ def test_bundled_list_errors_name_file_row_and_field(tmp_path: Path) -> None:
     (problem,) = exc.value.problems
     assert str(problem).endswith(
         "sources/single-data-list/sdl_collections.csv, row 6, field 'ref': SDL reference '75-00' is not of the form "
-        "NNN-NN")
+        "NNN-NN [sdl-ref-format]")
 
 
 def test_cli_import_dry_run_and_write(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from catalogue.lifecycle.records import (
     LifecycleError,
     Paths,
     Record,
-    RecordProblem,
     parse,
     read,
     record_paths,
@@ -26,6 +25,7 @@ from catalogue.lifecycle.records import (
     sha256_text,
 )
 from catalogue.lifecycle.versions import changed_fields, snapshots
+from core.problems import Problem
 from core.yaml_records import line_of
 from core.yaml_text import load_yaml
 
@@ -65,7 +65,7 @@ def _recheck(paths: Paths, record: Record, text: str, sources_dir: Path | None) 
 
 
 def _refuse(paths: Paths, record: Record, field_name: str, message: str, rule: str) -> LifecycleError:
-    return LifecycleError([RecordProblem(paths.name(record.path), message,
+    return LifecycleError([Problem.at_line(paths.name(record.path), message,
                                          line_of(record.node, [field_name]), field_name, rule)])
 
 
@@ -117,7 +117,7 @@ def approve(paths: Paths, slug: str, by: str, on: str, note: str, sources_dir: P
                    f"publish {slug}'", [record.path])
 
 
-def publish_problems(paths: Paths, record: Record) -> list[RecordProblem]:
+def publish_problems(paths: Paths, record: Record) -> list[Problem]:
     """What stops a record being published, each naming the field to fix."""
     d, name = record.data, paths.name(record.path)
     out = []
@@ -125,18 +125,18 @@ def publish_problems(paths: Paths, record: Record) -> list[RecordProblem]:
         value = d.get(f)
         if value is None or (isinstance(value, (str, list)) and not (value.strip() if isinstance(value, str)
                                                                      else value)):
-            out.append(RecordProblem(name, f"cannot publish without {f}: add it to the record",
+            out.append(Problem.at_line(name, f"cannot publish without {f}: add it to the record",
                                      line_of(record.node, [f] if f in d else []), f, f"publish-needs-{f}"))
     status = d.get("status")
     if status in ("draft", "proposed"):
-        out.append(RecordProblem(name, f"cannot publish a {status} metric: it has no approval. Run 'lacat metric "
+        out.append(Problem.at_line(name, f"cannot publish a {status} metric: it has no approval. Run 'lacat metric "
                                  "propose' and then 'lacat metric approve --by NAME --on DATE --note TEXT'",
                                  line_of(record.node, ["status"]), "approval", "publish-needs-approval"))
     elif status in ("retired", "superseded"):
-        out.append(RecordProblem(name, f"cannot publish a {status} metric", line_of(record.node, ["status"]),
+        out.append(Problem.at_line(name, f"cannot publish a {status} metric", line_of(record.node, ["status"]),
                                  "status", "publish-not-retired"))
     elif "approval" not in d and not d.get("publication_basis"):
-        out.append(RecordProblem(name, "cannot publish without an approval (who, when, note)",
+        out.append(Problem.at_line(name, "cannot publish without an approval (who, when, note)",
                                  line_of(record.node, ["status"]), "approval", "publish-needs-approval"))
     return out
 

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from core.problems import display_name
+from core.problems import Problem, ProblemError, display_name
 from core.settings import PROJECT_ROOT
 from core.yaml_records import line_of
 from core.yaml_text import compose_yaml, load_yaml
@@ -39,33 +39,8 @@ PUBLISH_NEEDS = ("definition", "unit", "polarity", "caveats", "sources")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
 
 
-@dataclass
-class RecordProblem:
-    """One problem in a record: the file, the line in it, the field and the rule it breaks."""
-
-    file: str
-    message: str
-    line: int | None = None
-    field: str | None = None
-    rule: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.field is not None:
-            where += f", field '{self.field}'"
-        rule = f" [{self.rule}]" if self.rule else ""
-        return f"{where}: {self.message}{rule}"
-
-
-class LifecycleError(Exception):
+class LifecycleError(ProblemError):
     """A refused operation; nothing was written."""
-
-    def __init__(self, problems: list[RecordProblem] | str) -> None:
-        self.problems = problems if isinstance(problems, list) else []
-        text = problems if isinstance(problems, str) else "\n".join(str(p) for p in problems)
-        super().__init__(text)
 
 
 @dataclass
@@ -125,7 +100,7 @@ def sha256_text(text: str) -> str:
 # --- Reading ------------------------------------------------------------------------------------
 
 
-def parse(path: Path, text: str, name: str) -> tuple[Record | None, list[RecordProblem]]:
+def parse(path: Path, text: str, name: str) -> tuple[Record | None, list[Problem]]:
     try:
         # compose keeps each node's position, for the line numbers of messages.
         node = compose_yaml(text)
@@ -133,10 +108,10 @@ def parse(path: Path, text: str, name: str) -> tuple[Record | None, list[RecordP
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [RecordProblem(name, f"not valid YAML: {problem}", mark.line + 1 if mark else None, None,
+        return None, [Problem.at_line(name, f"not valid YAML: {problem}", mark.line + 1 if mark else None, None,
                                     "yaml")]
     if not isinstance(data, dict):
-        return None, [RecordProblem(name, "a metric record must be a mapping of fields (field: value lines)",
+        return None, [Problem.at_line(name, "a metric record must be a mapping of fields (field: value lines)",
                                     1, None, "type")]
     return Record(path, text, data, node), []
 
@@ -178,7 +153,7 @@ def _plain(err: jsonschema.ValidationError) -> str:
     return err.message
 
 
-def schema_problems(record: Record, paths: Paths, validator: jsonschema.Draft202012Validator) -> list[RecordProblem]:
+def schema_problems(record: Record, paths: Paths, validator: jsonschema.Draft202012Validator) -> list[Problem]:
     name = paths.name(record.path)
     out = []
     for err in sorted(validator.iter_errors(record.data), key=lambda e: [str(p) for p in e.absolute_path]):
@@ -192,7 +167,7 @@ def schema_problems(record: Record, paths: Paths, validator: jsonschema.Draft202
             if extra:
                 where = ".".join([*map(str, loc), extra[0]])
                 loc = [*loc, extra[0]]
-        out.append(RecordProblem(name, _plain(err), line_of(record.node, loc), where, f"schema:{err.validator}"))
+        out.append(Problem.at_line(name, _plain(err), line_of(record.node, loc), where, f"schema:{err.validator}"))
     return sorted(out, key=lambda p: (p.line or 0, p.field or ""))
 
 

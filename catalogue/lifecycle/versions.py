@@ -13,10 +13,10 @@ from catalogue.lifecycle.records import (
     SUMS_FILE,
     LifecycleError,
     Paths,
-    RecordProblem,
     Snapshot,
     sha256_text,
 )
+from core.problems import Problem
 from core.yaml_text import load_yaml
 
 
@@ -42,7 +42,7 @@ def snapshots(paths: Paths, slug: str) -> list[Snapshot]:
     return out
 
 
-def snapshot_problems(paths: Paths, slug: str) -> list[RecordProblem]:
+def snapshot_problems(paths: Paths, slug: str) -> list[Problem]:
     folder = paths.history_of(slug)
     if not folder.exists():
         return []
@@ -51,28 +51,28 @@ def snapshot_problems(paths: Paths, slug: str) -> list[RecordProblem]:
     snaps = snapshots(paths, slug)
     for f in sorted(folder.iterdir()):
         if f.name != SUMS_FILE and not re.fullmatch(r"v[1-9][0-9]*\.yaml", f.name):
-            out.append(RecordProblem(paths.name(f), "only v{n}.yaml snapshots and SHA256SUMS belong in a history "
+            out.append(Problem.at_line(paths.name(f), "only v{n}.yaml snapshots and SHA256SUMS belong in a history "
                                      "folder", None, None, "history-layout"))
     for snap in snaps:
         name = paths.name(snap.path)
         if not snap.sha256:
-            out.append(RecordProblem(name, f"snapshot has no checksum in {SUMS_FILE}; snapshots are written only "
+            out.append(Problem.at_line(name, f"snapshot has no checksum in {SUMS_FILE}; snapshots are written only "
                                      "by 'lacat metric publish'", None, None, "snapshot-recorded"))
         elif sha256_text(snap.text) != snap.sha256:
-            out.append(RecordProblem(name, "published snapshot has changed since it was published (SHA-256 differs "
+            out.append(Problem.at_line(name, "published snapshot has changed since it was published (SHA-256 differs "
                                      f"from {SUMS_FILE}); published versions are immutable: restore it from "
                                      "version control", None, None, "snapshot-immutable"))
         data = load_yaml(snap.text) if snap.text else None
         if not isinstance(data, dict) or data.get("version") != snap.version or data.get("slug") != slug:
-            out.append(RecordProblem(name, f"snapshot must be version {snap.version} of {slug}", None, "version",
+            out.append(Problem.at_line(name, f"snapshot must be version {snap.version} of {slug}", None, "version",
                                      "snapshot-version"))
     for fname in sums:
         if not (folder / fname).is_file():
-            out.append(RecordProblem(paths.name(folder / SUMS_FILE), f"{fname} is listed but missing; published "
+            out.append(Problem.at_line(paths.name(folder / SUMS_FILE), f"{fname} is listed but missing; published "
                                      "versions must never be deleted", None, None, "snapshot-missing"))
     numbers = [s.version for s in snaps]
     if numbers != list(range(1, len(numbers) + 1)):
-        out.append(RecordProblem(paths.name(folder), f"versions must run 1, 2, 3 ... without gaps; found "
+        out.append(Problem.at_line(paths.name(folder), f"versions must run 1, 2, 3 ... without gaps; found "
                                  f"{', '.join(map(str, numbers))}", None, None, "snapshot-sequence"))
     return out
 

@@ -364,9 +364,9 @@ def validate(path: Path, layout: Layout, register: Register, selection: MetricSe
     """Validate one source file against its Table Schema and the named checks; raise on any error."""
     descriptor = schema_file(path)
     if not path.is_file():
-        raise SourceError.one(path, "source file is missing")
+        raise SourceError.one(path, "source file is missing", rule="file-exists")
     if not descriptor.is_file():
-        raise SourceError.one(descriptor, "Table Schema descriptor is missing")
+        raise SourceError.one(descriptor, "Table Schema descriptor is missing", rule="schema-file-exists")
     _check_text(path, layout.encoding)
     # Loaded as a mapping: Frictionless refuses absolute descriptor paths as unsafe.
     schema = frictionless.Schema.from_descriptor(load_yaml(descriptor.read_text(encoding="utf-8")))
@@ -436,7 +436,8 @@ def tidy(path: Path, layout: Layout, register: Register, selection: MetricSelect
             try:
                 base["value"] = str(Decimal(text))
             except InvalidOperation:  # pragma: no cover - the Table Schema has rejected it already
-                raise SourceError.one(path, f"{text!r} is not a number", row_number, layout.value_field) from None
+                raise SourceError.one(path, f"{text!r} is not a number", row_number, layout.value_field,
+                                      "not-a-number") from None
             base["status"] = layout.status(cells)
             for name, column in (("lower", layout.lower_field), ("upper", layout.upper_field)):
                 bound = cells.get(column, "").strip() if column else ""

@@ -72,10 +72,10 @@ def read_sheet(path: Path) -> list[list[str]]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own types for unreadable files
-        raise SourceError.one(path, f"not a readable spreadsheet: {exc}", rule="workbook-format") from None
+        raise SourceError.one(path, f"not a readable spreadsheet: {exc}", rule="workbook-readable") from None
     if SHEET not in book.sheet_names:
         raise SourceError(Problem(display_name(path), f"the workbook has no sheet {SHEET!r}", None, None,
-                                  "missing-sheet", SHEET))
+                                  "sheet-missing", SHEET))
     return [[_text(c) for c in row] for row in book.get_sheet_by_name(SHEET).to_python()]
 
 
@@ -84,7 +84,7 @@ def _header(path: Path, rows: list[list[str]]) -> tuple[int, dict[str, int]]:
         if "ONS code" in row:
             return i, {name: j for j, name in enumerate(row) if name}
     raise SourceError(Problem(display_name(path), "no header row with an 'ONS code' column in the first 30 rows",
-                              None, "ONS code", "missing-header", SHEET))
+                              None, "ONS code", "header-row", SHEET))
 
 
 def derive(sources_dir: Path, records: list[Record], register: Register) -> dict[str, pd.DataFrame]:

@@ -105,7 +105,7 @@ def _inputs_by_period(record: Record) -> dict[str, dict[str, str]]:
         clash = [n for n, rels in by_input.items() if len(rels) > 1]
         if clash:
             raise SourceError.one(record.path, f"{period}: {clash[0]} is offered by more than one source "
-                                               f"({', '.join(by_input[clash[0]])})", field="sources")
+                                               f"({', '.join(by_input[clash[0]])})", field="sources", rule="one-source-per-input")
         # The observation's source row is the row of the first input, in the order the record
         # lists them (e.g. the COR row for capital financing requirement per NRE).
         out[period] = {n: by_input[n][0] for n in inputs}

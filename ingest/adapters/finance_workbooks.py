@@ -123,10 +123,10 @@ def _header_row(path: Path, sheet: str, rows: list[tuple[Any, ...]]) -> tuple[in
         for required in ("name", "class"):
             if required not in cols:
                 raise SourceError.one(path, f"sheet {sheet!r}: the header row has no {required} column",
-                                      i + 1, "Class" if required == "class" else "Local authority")
+                                      i + 1, "Class" if required == "class" else "Local authority", rule="header-row")
         return i, cols
     raise SourceError.one(path, f"sheet {sheet!r}: no header row with an 'E-code', 'Ecode' or 'LGF Code' cell "
-                                "in the first 15 rows", field="E-code")
+                                "in the first 15 rows", field="E-code", rule="header-row")
 
 
 def _find_column(path: Path, spec: FieldSpec, rows: list[tuple[Any, ...]], header: int) -> int:
@@ -135,7 +135,7 @@ def _find_column(path: Path, spec: FieldSpec, rows: list[tuple[Any, ...]], heade
     above = rows[:header]
     if spec.above and not any(spec.above.lower() in _norm(c) for r in above for c in r):
         raise SourceError.one(path, f"sheet {spec.sheet!r}: expected the title rows to name {spec.above!r} "
-                                    f"(the date of {spec.name})", header + 1, spec.name)
+                                    f"(the date of {spec.name})", header + 1, spec.name, rule="title-period")
     candidates = [j for j, c in enumerate(heading) if c is not None and pattern.fullmatch(_norm(c))]
     if spec.line is not None:
         # Sheets from 2015-16 print each column's RS line number in a row above the heading; where
@@ -147,7 +147,7 @@ def _find_column(path: Path, spec: FieldSpec, rows: list[tuple[Any, ...]], heade
     if not candidates:
         what = f"RS line {spec.line}, " if spec.line else ""
         raise SourceError.one(path, f"sheet {spec.sheet!r}: no column headed like {spec.label!r} ({what}field "
-                                    f"{spec.name})", header + 1, spec.name)
+                                    f"{spec.name})", header + 1, spec.name, rule="column-heading")
     return candidates[0]
 
 
@@ -167,7 +167,7 @@ def _text(value: Any) -> str:
 def read_extract(path: Path, workbook: Workbook) -> pd.DataFrame:
     """The tidy extract of one workbook (EXTRACT_COLUMNS), every authority row with an E-code."""
     if not path.is_file():
-        raise SourceError.one(path, "source file is missing")
+        raise SourceError.one(path, "source file is missing", rule="file-exists")
     sheets = sorted({f.sheet for f in workbook.fields})
     rows_by_sheet = sheet_rows(path, sheets)
     out: list[dict[str, Any]] = []
@@ -206,7 +206,7 @@ def heading_of(workbook: Workbook, field_name: str) -> str:
 def validate_extract(path: Path, workbook: Workbook, extract: pd.DataFrame, schema: Path) -> None:
     """Validate an extract with its Table Schema; errors name the workbook, its row and field."""
     if not schema.is_file():
-        raise SourceError.one(schema, "Table Schema descriptor is missing")
+        raise SourceError.one(schema, "Table Schema descriptor is missing", rule="schema-file-exists")
     # Loaded as a mapping: frictionless refuses absolute descriptor paths as unsafe.
     descriptor = frictionless.Schema.from_descriptor(load_yaml(schema.read_text(encoding="utf-8")))
     data = [EXTRACT_COLUMNS] + extract.astype(str).values.tolist()

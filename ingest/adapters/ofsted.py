@@ -80,14 +80,14 @@ def read(sources_dir: Path, register: Register) -> list[Inspection]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own types for unreadable files
-        raise SourceError.one(path, f"not a readable spreadsheet: {exc}", rule="workbook-format") from None
+        raise SourceError.one(path, f"not a readable spreadsheet: {exc}", rule="workbook-readable") from None
     if SHEET not in book.sheet_names:
-        raise SourceError(Problem(name, f"the workbook has no sheet {SHEET!r}", None, None, "missing-sheet", SHEET))
+        raise SourceError(Problem(name, f"the workbook has no sheet {SHEET!r}", None, None, "sheet-missing", SHEET))
     rows = book.get_sheet_by_name(SHEET).to_python()
     head = next((i for i, r in enumerate(rows[:20]) if "Local authority area" in r), None)
     if head is None:
         raise SourceError(Problem(name, "no header row with a 'Local authority area' column", None,
-                                  "Local authority area", "missing-header", SHEET))
+                                  "Local authority area", "header-row", SHEET))
     columns = {str(c): j for j, c in enumerate(rows[head]) if c}
     problems = [Problem(name, f"the header has no {c!r} column", head + 1, c, "missing-column", SHEET)
                 for c in REQUIRED if c not in columns]

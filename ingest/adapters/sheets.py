@@ -156,7 +156,7 @@ class Sheet:
 def open_sheets(path: Path, names: dict[str, str]) -> dict[str, Sheet]:
     """key -> the sheet whose name fully matches the pattern `names[key]` (exactly one must)."""
     if not path.is_file():
-        raise SourceError.one(path, "source file is missing")
+        raise SourceError.one(path, "source file is missing", rule="file-exists")
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:

@@ -36,7 +36,7 @@ class SourceRow:
 def read_rows(sources_dir: Path, rel: Path) -> list[SourceRow]:
     path = sources_dir / GEOGRAPHY / rel
     if not path.is_file():
-        raise SourceError.one(path, "source file is missing")
+        raise SourceError.one(path, "source file is missing", rule="file-exists")
     name = display_name(path)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -50,7 +50,7 @@ def row_date(row: SourceRow, field_name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise SourceError.one(row.file, f"not a date (YYYY-MM-DD): {raw!r}", row.row, field_name) from None
+        raise SourceError.one(row.file, f"not a date (YYYY-MM-DD): {raw!r}", row.row, field_name, rule="date-format") from None
 
 
 def split_codes(raw: str) -> tuple[str, ...]:
@@ -70,11 +70,11 @@ def validate_sources(sources_dir: Path) -> None:
     for rel in READ_FILES:
         path = sources_dir / GEOGRAPHY / rel
         if not path.is_file():
-            problems.append(Problem(display_name(path), "source file is missing"))
+            problems.append(Problem(display_name(path), "source file is missing", rule="file-exists"))
             continue
         schema_file = schema_path(sources_dir, rel)
         if not schema_file.is_file():
-            problems.append(Problem(display_name(schema_file), "Table Schema descriptor is missing"))
+            problems.append(Problem(display_name(schema_file), "Table Schema descriptor is missing", rule="schema-file-exists"))
             continue
 
         # Passed as a dict: frictionless refuses absolute descriptor paths as unsafe.
