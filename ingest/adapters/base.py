@@ -34,6 +34,7 @@ import frictionless
 import pandas as pd
 from frictionless import Check, Checklist, errors
 
+from core.problem_types import problem_type
 from core.problems import Problem, SourceError, display_name
 from core.yaml_text import load_yaml
 from ingest.geography.model import Register
@@ -103,52 +104,22 @@ class _OwnError(errors.CellError):
     template = "{note}"
 
 
-class GssCodeFormatError(_OwnError):
-    type = "gss-code-format"
-    title = "GSS Code Format"
-    description = "An area code must be a GSS code: a nation letter and 8 digits (e.g. E08000025)."
+def _own_error(code: str) -> type[_OwnError]:
+    """A Frictionless error type for one of the project's checks; its description is the meaning
+    registered for the code (core/problem_types.py), so the two cannot drift apart."""
+    name = "".join(part.title() for part in code.split("-")) + "Error"
+    return type(name, (_OwnError,), {"type": code, "title": code.replace("-", " ").title(),
+                                     "description": problem_type(code).meaning})
 
 
-class UnknownMetricError(_OwnError):
-    type = "unknown-metric"
-    title = "Unknown Metric"
-    description = "No metric record selects this row's metric from this file."
-
-
-class UnknownAuthorityError(_OwnError):
-    type = "unknown-authority"
-    title = "Unknown Authority"
-    description = "The area code is not an English council in the authority register."
-
-
-class AuthorityNotInPeriodError(_OwnError):
-    type = "authority-not-in-period"
-    title = "Authority Not In Period"
-    description = "The council did not exist during the row's period."
-
-
-class PeriodFormatError(_OwnError):
-    type = "period-format"
-    title = "Period Format"
-    description = "The period cannot be read as a financial, academic or calendar year."
-
-
-class PeriodInFutureError(_OwnError):
-    type = "period-in-future"
-    title = "Period In Future"
-    description = "The period has not begun yet, so no figure can exist for it."
-
-
-class ValueOutOfRangeError(_OwnError):
-    type = "value-out-of-range"
-    title = "Value Out Of Range"
-    description = "The value lies outside the range of the metric's unit."
-
-
-class DuplicateObservationError(_OwnError):
-    type = "duplicate-observation"
-    title = "Duplicate Observation"
-    description = "Another row already gives a value for the same metric, authority and period."
+GssCodeFormatError = _own_error("gss-code-format")
+UnknownMetricError = _own_error("unknown-metric")
+UnknownAuthorityError = _own_error("unknown-authority")
+AuthorityNotInPeriodError = _own_error("authority-not-in-period")
+PeriodFormatError = _own_error("period-format")
+PeriodInFutureError = _own_error("period-in-future")
+ValueOutOfRangeError = _own_error("value-out-of-range")
+DuplicateObservationError = _own_error("duplicate-observation")
 
 
 # --- The checks ----------------------------------------------------------------------------------
