@@ -1,10 +1,14 @@
-"""Result formats the SPARQL endpoint speaks, each serialised by pyoxigraph itself."""
+"""The output formats of the site's RDF and SPARQL answers (each serialised by pyoxigraph itself),
+and the one content negotiation over them, `negotiate`, used by the SPARQL endpoint, its service
+description and every linked-data document (web/conneg.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,11 @@ class ResultFormat:
     results: ox.QueryResultsFormat | None = None  # SELECT / ASK
     rdf: ox.RdfFormat | None = None  # CONSTRUCT / DESCRIBE
     aliases: tuple[str, ...] = ()
+
+    @property
+    def suffix(self) -> str:
+        """The file suffix of a document in this format (/doc/authority/BIR.ttl)."""
+        return self.key
 
 
 FORMATS: dict[str, ResultFormat] = {
@@ -36,6 +45,10 @@ FORMATS: dict[str, ResultFormat] = {
         ResultFormat("trig", "application/trig", "TriG", rdf=ox.RdfFormat.TRIG),
     ]
 }
+
+# The site's own page, offered beside the RDF formats wherever a resource is also a web page (and
+# by the endpoint, for its query page's table). Not a SPARQL result format, so not in FORMATS.
+HTML = ResultFormat("html", "text/html", "HTML", aliases=("application/xhtml+xml",))
 
 # Formats that fit each query form, the preferred one first (used when the client accepts anything).
 TABULAR = ["json", "xml", "csv", "tsv"]
@@ -69,12 +82,30 @@ def formats_for(form: str) -> list[str]:
     return GRAPH
 
 
-def media_types(keys: list[str]) -> dict[str, str]:
-    """Every media type (with aliases) clients may send, mapped to a format key."""
-    out: dict[str, str] = {}
+def _format(key: str) -> ResultFormat:
+    return HTML if key == HTML.key else FORMATS[key]
+
+
+def media_types(keys: Sequence[str], aliases: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every media type clients may send for these formats, mapped to a format key: each format's
+    own type first (in the order of `keys`), then the aliases, then `aliases` (media type -> key)
+    for a use that reads a type otherwise. A wildcard such as text/* so picks a format whose own
+    type it matches, never one that only an alias names."""
+    out = {_format(key).media_type: key for key in keys}
     for key in keys:
-        fmt = FORMATS[key]
-        out[fmt.media_type] = key
-        for alias in fmt.aliases:
+        for alias in _format(key).aliases:
+            out.setdefault(alias, key)
+    for alias, key in (aliases or {}).items():
+        if key in keys:
             out.setdefault(alias, key)
     return out
+
+
+def negotiate(accept: MIMEAccept, keys: Sequence[str], aliases: Mapping[str, str] | None = None) -> str | None:
+    """The key of the format of `keys` (the preferred first) that best fits an Accept header: the
+    first when the client states no preference, None when none fits (the caller answers 406)."""
+    if not accept or not list(accept.values()):
+        return keys[0]
+    by_media = media_types(keys, aliases)
+    best = accept.best_match(list(by_media), default=None)
+    return by_media[best] if best is not None else None

@@ -20,14 +20,14 @@ from core.settings import Settings
 from core.store import EmbeddedStore, RemoteStore, Store
 from core.uris import PREFIXES
 from sparql import inline
-from sparql.formats import FORMATS, format_by_name, formats_for, media_types
+from sparql.formats import FORMATS, HTML, format_by_name, formats_for, negotiate
 from sparql.guard import QueryShape
 from sparql.jobs import Answer, Job
 from sparql.pool import get_pool
 from sparql.result_cache import ResultCache
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
-HTML_MEDIA = ("text/html", "application/xhtml+xml")
+HTML_MEDIA = (HTML.media_type, *HTML.aliases)
 
 
 class ProtocolError(StatusError):
@@ -121,17 +121,14 @@ def choose_format(shape: QueryShape, asked: str | None, accept: MIMEAccept, meth
             return named
         raise ProtocolError(406, f"Format '{asked}' is not available for a {shape.form} query; "
                                  f"choose one of: {', '.join(keys)}.")
-    if not accept or not list(accept.values()):
-        return keys[0]
-    by_media = media_types(keys)
-    if asks_for_html(accept) and method == "GET":
-        return "html"
-    best = accept.best_match(list(by_media), default=None)
-    if best is None:
+    if method == "GET" and asks_for_html(accept):
+        return HTML.key
+    key = negotiate(accept, keys)
+    if key is None:
         offered = ", ".join(FORMATS[k].media_type for k in keys)
         raise ProtocolError(406, f"None of the accepted media types can represent a {shape.form} result; "
                                  f"this endpoint offers: {offered}.")
-    return by_media[best]
+    return key
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from core.queries import construct, iri, select
 from core.store import Store
 from core.uris import PREFIXES
 from web import structured_data
-from web.conneg import BY_SUFFIX, FORMATS, negotiate, rdf_response
+from web.conneg import BY_SUFFIX, RDF_FORMATS, negotiate, negotiated, not_acceptable, rdf_response
 from web.current import get_store, settings
 from web.linked_data import alternates, html_view
 from web.per_build import per_build
@@ -52,8 +52,7 @@ def _tail(uri: str) -> str:
 def _catalogue_rdf(suffix: str | None) -> Response:
     fmt = BY_SUFFIX.get(suffix) if suffix else negotiate(request.accept_mimetypes)
     if fmt is None:
-        return Response("Not Acceptable. /catalogue is available as: "
-                        + ", ".join(f.media_type for f in FORMATS) + "\n", status=406, mimetype="text/plain")
+        return not_acceptable("/catalogue is available as")
     if fmt.rdf is None:
         response = Response(catalogue_html(), mimetype="text/html")
     else:
@@ -61,10 +60,7 @@ def _catalogue_rdf(suffix: str | None) -> Response:
                                               catalogue_graph=iri(_base() + "graph/catalogue"),
                                               sdl_graph=iri(_base() + "graph/sdl")))
         response = rdf_response(triples, fmt, PREFIXES)
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = ", ".join(
-        f'</catalogue.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS if f.rdf)
-    return response
+    return negotiated(response, "/catalogue")
 
 
 _BYTE_SIZE = ox.NamedNode("http://www.w3.org/ns/dcat#byteSize")
@@ -114,8 +110,8 @@ def catalogue_html() -> str:
     metrics = [i for i in items if i.kind == "metric"]
     return render_template(
         "catalogue.html", title="Data catalogue", counts=counts, sources=sources, metrics=metrics,
-        alternates=[{"href": f"/catalogue.{f.suffix}", "type": f.media_type} for f in FORMATS if f.rdf],
-        formats=[f for f in FORMATS if f.rdf], base=_base(),
+        alternates=[{"href": f"/catalogue.{f.suffix}", "type": f.media_type} for f in RDF_FORMATS],
+        formats=RDF_FORMATS, base=_base(),
         schema_org=structured_data.catalogue(_base(), [(i.uri, i.title) for i in sources + metrics]),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Data catalogue"}],
     )

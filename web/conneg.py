@@ -1,33 +1,27 @@
-"""Content negotiation for linked-data documents: HTML and four RDF serialisations."""
+"""Content negotiation for linked-data documents: HTML and four RDF serialisations.
+
+The formats are the SPARQL endpoint's (sparql/formats.py) and so is the negotiation: one registry
+of media types and aliases, one choice of format for an Accept header.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Response, abort
 from werkzeug.datastructures import MIMEAccept
 
+from sparql.formats import FORMATS as RESULT_FORMATS
+from sparql.formats import HTML, ResultFormat
+from sparql.formats import negotiate as negotiate_key
 
-@dataclass(frozen=True)
-class Format:
-    suffix: str
-    media_type: str
-    rdf: ox.RdfFormat | None  # None for HTML
+Format = ResultFormat
 
-
-FORMATS: list[Format] = [
-    Format("html", "text/html", None),
-    Format("ttl", "text/turtle", ox.RdfFormat.TURTLE),
-    Format("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
-    Format("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES),
-    Format("rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML),
-]
+FORMATS: list[Format] = [HTML, *(RESULT_FORMATS[k] for k in ("ttl", "jsonld", "nt", "rdf"))]
+RDF_FORMATS = [f for f in FORMATS if f.rdf]
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
-BY_MEDIA = {f.media_type: f for f in FORMATS}
-# Common aliases clients send.
-BY_MEDIA.update({"application/xhtml+xml": BY_SUFFIX["html"], "application/x-turtle": BY_SUFFIX["ttl"],
-                 "text/plain": BY_SUFFIX["nt"], "application/json": BY_SUFFIX["jsonld"]})
+# A linked-data client sending application/json wants the document as JSON-LD (a SPARQL client
+# gets SPARQL JSON for the same type).
+LD_ALIASES = {"application/json": "jsonld"}
 
 
 def split_suffix(path: str) -> tuple[str, Format | None]:
@@ -38,14 +32,24 @@ def split_suffix(path: str) -> tuple[str, Format | None]:
     return path, None
 
 
-def negotiate(accept: MIMEAccept) -> Format | None:
-    """Best format for an Accept header; HTML when the client accepts anything; None if nothing fits."""
-    if not accept or not accept.values():
-        return BY_SUFFIX["html"]
-    best = accept.best_match([f.media_type for f in FORMATS] + list(BY_MEDIA), default=None)
-    if best is None:
-        return None
-    return BY_MEDIA[best]
+def negotiate(accept: MIMEAccept, offered: list[Format] = FORMATS) -> Format | None:
+    """Best of `offered` for an Accept header; the first (HTML) when the client states no
+    preference; None if nothing fits."""
+    key = negotiate_key(accept, [f.key for f in offered], LD_ALIASES)
+    return BY_SUFFIX[key] if key else None
+
+
+def not_acceptable(available_as: str = "This resource is available as", offered: list[Format] = FORMATS) -> Response:
+    return Response(f"Not Acceptable. {available_as}: " + ", ".join(f.media_type for f in offered) + "\n",
+                    status=406, mimetype="text/plain")
+
+
+def negotiated(response: Response, stem: str) -> Response:
+    """The headers of a negotiated document: Vary, and a Link to each RDF twin (stem + suffix)."""
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = ", ".join(
+        f'<{stem}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in RDF_FORMATS)
+    return response
 
 
 def serialise(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 
 from core.queries import select
 from core.uris import PREFIXES, VOID, Uris
-from web.conneg import BY_MEDIA, BY_SUFFIX, FORMATS, rdf_response
+from web.conneg import BY_SUFFIX, RDF_FORMATS, negotiate, negotiated, not_acceptable, rdf_response
 from web.current import get_store, settings
 from web.framework_data import frameworks
 from web.metric_lookup import cat
@@ -124,22 +124,13 @@ def void_triples() -> list[ox.Triple]:
 @bp.route("/.well-known/void")
 @bp.route("/.well-known/void.<suffix>")
 def void(suffix: str | None = None):
-    rdf_formats = [f for f in FORMATS if f.rdf]
     if suffix:
         fmt = BY_SUFFIX.get(suffix)
         if fmt is None or fmt.rdf is None:
             return Response("Not found\n", status=404, mimetype="text/plain")
     else:
-        accept = request.accept_mimetypes
         # Turtle unless the client prefers another RDF syntax; a browser (text/html, */*) gets Turtle too.
-        best = accept.best_match([f.media_type for f in rdf_formats] + ["application/json", "text/plain"],
-                                 default=None) if accept and accept.values() else "text/turtle"
-        if best is None:
-            return Response("Not Acceptable. Available as: " + ", ".join(f.media_type for f in rdf_formats) + "\n",
-                            status=406, mimetype="text/plain")
-        fmt = BY_MEDIA[best]
-    response = rdf_response(void_triples(), fmt, {**PREFIXES, "void": str(VOID)})
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = ", ".join(
-        f'</.well-known/void.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in rdf_formats)
-    return response
+        fmt = negotiate(request.accept_mimetypes, RDF_FORMATS)
+        if fmt is None:
+            return not_acceptable("Available as", RDF_FORMATS)
+    return negotiated(rdf_response(void_triples(), fmt, {**PREFIXES, "void": str(VOID)}), "/.well-known/void")

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, redirect, request
 
 from core.queries import construct, iri
 from core.uris import PREFIXES
-from web.conneg import BY_SUFFIX, FORMATS, Format, negotiate, rdf_response, split_suffix
+from web.conneg import BY_SUFFIX, RDF_FORMATS, Format, negotiate, negotiated, not_acceptable, rdf_response, split_suffix
 from web.current import get_store, settings
 
 bp = Blueprint("linked_data", __name__)
@@ -33,7 +33,7 @@ def html_view(kind: str) -> Callable[[HtmlView], HtmlView]:
 
 def alternates(doc_path: str) -> list[dict[str, str]]:
     """<link rel=alternate> entries for a document path like 'authority/BIR'."""
-    return [{"href": f"/doc/{doc_path}.{f.suffix}", "type": f.media_type} for f in FORMATS if f.rdf]
+    return [{"href": f"/doc/{doc_path}.{f.suffix}", "type": f.media_type} for f in RDF_FORMATS]
 
 
 @bp.route("/id/<path:path>")
@@ -49,7 +49,7 @@ def document(path: str):
     if fmt is None:
         fmt = negotiate(request.accept_mimetypes)
         if fmt is None:
-            return _not_acceptable()
+            return not_acceptable()
     kind, _, rest = bare.partition("/")
     if not rest:
         abort(404)
@@ -61,21 +61,11 @@ def document(path: str):
         response = result if isinstance(result, Response) else Response(result, mimetype="text/html")
     else:
         response = rdf_document(settings().base_uri + "id/" + bare, fmt)
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = ", ".join(
-        f'</doc/{bare}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS if f.rdf
-    )
-    return response
+    return negotiated(response, f"/doc/{bare}")
 
 
 def rdf_document(uri: str, fmt: Format) -> Response:
     return rdf_response(construct(get_store(), "describe", resource=iri(uri)), fmt, PREFIXES)
-
-
-def _not_acceptable() -> Response:
-    offered = ", ".join(f.media_type for f in FORMATS)
-    return Response(f"Not Acceptable. This resource is available as: {offered}\n", status=406,
-                    mimetype="text/plain")
 
 
 __all__ = ["bp", "html_view", "alternates", "rdf_document", "BY_SUFFIX"]

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, render_template, request
 from core.settings import Settings
 from core.store import Store
 from core.uris import PREFIXES
-from sparql.formats import FORMATS, media_types
+from sparql.formats import FORMATS, negotiate
 from sparql.guard import GuardError, QueryShape, check
 from sparql.jobs import QueryFailed
 from sparql.protocol import (
@@ -140,13 +140,10 @@ def sparql() -> Response:
 
 def _service_description(store: Store) -> Response:
     """The Service Description in the RDF format the client accepts (Turtle if it does not say)."""
-    by_media = media_types(SD_FORMAT_KEYS)
-    accept = request.accept_mimetypes
-    best = accept.best_match(list(by_media), default=None) if accept else None
-    if best is None and accept and list(accept.values()):
+    key = negotiate(request.accept_mimetypes, SD_FORMAT_KEYS)
+    if key is None:
         return _plain(406, "The service description is available as: "
                            + ", ".join(FORMATS[k].media_type for k in SD_FORMAT_KEYS) + ".")
-    key = by_media[best] if best else "ttl"
     return Response(service_description(request.base_url, store, key), mimetype=FORMATS[key].media_type)
 
 
