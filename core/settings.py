@@ -67,6 +67,11 @@ class Settings:
         default=2,
         metadata={"env": "LACAT_QUERY_WORKERS", "doc": "Isolated processes that run public SPARQL queries."},
     )
+    query_threads: int = field(
+        default=4,
+        metadata={"env": "LACAT_QUERY_THREADS",
+                  "doc": "Public SPARQL queries one query worker process runs at once, over one shared store."},
+    )
     max_query_depth: int = field(
         default=64,
         metadata={"env": "LACAT_MAX_QUERY_DEPTH", "doc": "Deepest nesting of brackets accepted in a public query."},

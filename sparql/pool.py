@@ -1,11 +1,19 @@
 """Runs public SPARQL queries in separate worker processes with a hard time limit.
 
 pyoxigraph cannot interrupt a running query and some queries crash the whole process, so public
-queries run outside the web process (except those the guard proves cheap: sparql.inline). Each web process owns a small pool of worker
-processes (started lazily, so every gunicorn worker gets its own after the fork). A worker opens
-the store read-only, evaluates one query at a time, serialises the whole answer with pyoxigraph
-and sends it back. When a query passes the time limit the worker is killed (SIGKILL: the work
-really stops) and replaced, and the client gets a 503; a crash costs only that worker too.
+queries run outside the web process (except those the guard proves cheap: sparql.inline). Each web
+process owns a small pool of worker processes (started lazily, so every gunicorn worker gets its
+own after the fork). A worker opens the store read-only ONCE and runs up to `threads` queries at
+a time, one per thread, each on its own connection to the web process: pyoxigraph releases the
+GIL while it evaluates and serialises, so the threads share one store and one block cache instead
+of a process (and a cache) per query. Each thread serialises its whole answer and sends the bytes.
+
+When a query passes the time limit its worker is killed (SIGKILL: the work really stops) and
+replaced, and the client gets a 503. The other queries running in that worker are lost with it:
+each is run again once, from the start, on another worker (they were not at fault), within what
+is left of its own time limit; so a hostile query costs the others at most a second run, and with
+two workers or more never waits for the replacement to start. A crash costs that worker's
+queries too, but they are not run again (one of them may be what crashes the engine).
 
 Results are produced completely inside the worker, bounded by the row limit, before any byte is
 sent: so a client always gets a correct status code (a 200 is never followed by a truncated
@@ -52,11 +60,32 @@ def _die_with_parent() -> None:
         pass
 
 
-def worker_main(conn: Connection) -> None:
-    """Entry point of a worker process: answer jobs until the pipe closes."""
+def worker_main(conns: list[Connection]) -> None:
+    """Entry point of a worker process: one thread per connection, over one shared store, each
+    answering jobs until its connection closes."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us
-    state = Worker()
+    state = SharedWorker()
+    threads = [threading.Thread(target=_serve, args=(conn, state), daemon=True) for conn in conns]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+class SharedWorker(Worker):
+    """The worker's store, opened once for all its threads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def open(self, path: str):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return super().open(path)
+
+
+def _serve(conn: Connection, state: Worker) -> None:
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -80,83 +109,121 @@ def worker_main(conn: Connection) -> None:
 # In the web process
 
 
-class _Handle:
-    """One worker: a fresh interpreter running `python -m sparql.pool` on one end of a socket pair.
+class _Process:
+    """One worker: a fresh interpreter running `python -m sparql.pool` with one socket pair per
+    thread.
 
     A plain subprocess rather than multiprocessing's spawn: that would re-import the parent's
     main module (gunicorn, pytest, a benchmark script) in every worker.
     """
 
-    def __init__(self) -> None:
-        parent, child = socket.socketpair()
+    def __init__(self, threads: int) -> None:
+        pairs = [socket.socketpair() for _ in range(max(1, threads))]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+        fds = [child.fileno() for _, child in pairs]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sparql.pool", str(child.fileno())],
-            pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL, close_fds=True,
+            [sys.executable, "-m", "sparql.pool", *map(str, fds)],
+            pass_fds=fds, env=env, stdin=subprocess.DEVNULL, close_fds=True,
         )
-        child.close()
-        self.conn = Connection(parent.detach())
-        self.ready = False
+        for _, child in pairs:
+            child.close()
+        self.slots = [_Slot(self, Connection(parent.detach())) for parent, _ in pairs]
+        self.timed_out = False  # killed because one of its queries passed its time limit
+        self.dead = False
 
     def wait_ready(self, timeout: float) -> None:
-        if self.ready:
-            return
-        if not self.conn.poll(timeout):
-            raise TimeoutError("query worker did not start")
-        self.conn.recv()
-        self.ready = True
+        deadline = time.monotonic() + timeout
+        for slot in self.slots:
+            if not slot.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise TimeoutError("query worker did not start")
+            slot.conn.recv()
 
     def kill(self) -> None:
+        self.dead = True
         with contextlib.suppress(Exception):
             self.process.kill()
         with contextlib.suppress(Exception):
             self.process.wait(2)
-        with contextlib.suppress(Exception):
-            self.conn.close()
+        for slot in self.slots:
+            with contextlib.suppress(Exception):
+                slot.conn.close()
+
+
+class _Slot:
+    """One thread of a worker process, and the web process's end of its connection."""
+
+    def __init__(self, process: _Process, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+
+
+class _Lost(Exception):
+    """The worker was killed for another query's time limit while running this one."""
 
 
 class QueryPool:
-    """A fixed number of query worker processes owned by one web process."""
+    """A fixed number of query worker processes owned by one web process, `threads` queries each."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, threads: int = 1) -> None:
         self.size = max(1, size)
+        self.threads = max(1, threads)
         # Workers are started from one long-lived thread: Linux delivers the parent-death signal
         # when the *thread* that started a child ends, so a short-lived thread would kill it.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lacat-query-spawner")
-        self._idle: queue.LifoQueue[_Handle] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[_Slot] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._live = 0
         self._pid = os.getpid()
         self.killed = 0  # workers stopped for exceeding the time limit (for tests and logs)
+        self.rerun = 0  # queries run again after their worker was killed for another's time limit
+        self.started = 0  # worker processes started (for tests)
 
-    def _new_handle(self) -> _Handle:
-        handle = self._spawner.submit(_Handle).result(60)
-        handle.wait_ready(60)
-        return handle
+    def _new_process(self) -> _Process:
+        process = self._spawner.submit(_Process, self.threads).result(60)
+        try:
+            process.wait_ready(60)
+        except Exception:
+            process.kill()
+            raise
+        with self._lock:
+            self.started += 1
+        return process
 
     def warm(self) -> None:
         """Start every worker in the background so the first queries do not wait for them."""
         for _ in range(self.size):
-            threading.Thread(target=self._add_idle, daemon=True).start()
+            threading.Thread(target=self._add_process, daemon=True).start()
 
-    def _add_idle(self) -> None:
+    def _add_process(self) -> None:
         with self._lock:
             if self._live >= self.size:
                 return
             self._live += 1
         try:
-            handle = self._new_handle()
+            process = self._new_process()
         except Exception:
             with self._lock:
                 self._live -= 1
             log.exception("could not start a query worker")
             return
-        self._idle.put(handle)
+        for slot in process.slots:
+            self._idle.put(slot)
 
-    def _acquire(self, wait_s: float) -> _Handle:
+    def _take_idle(self, timeout: float | None) -> _Slot:
+        """An idle slot of a live worker (slots of a killed worker are dropped as they come up)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if deadline is None:
+                slot = self._idle.get_nowait()
+            else:
+                slot = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            if not slot.process.dead:
+                return slot
+
+    def _acquire(self, wait_s: float) -> _Slot:
         try:
-            return self._idle.get_nowait()
+            return self._take_idle(None)
         except queue.Empty:
             pass
         start = False
@@ -166,70 +233,98 @@ class QueryPool:
                 start = True
         if start:
             try:
-                return self._new_handle()
+                process = self._new_process()
             except Exception:
                 with self._lock:
                     self._live -= 1
                 raise QueryFailed(503, "The query service could not start; try again later.") from None
+            for slot in process.slots[1:]:
+                self._idle.put(slot)
+            return process.slots[0]
         try:
-            return self._idle.get(timeout=wait_s)
+            return self._take_idle(wait_s)
         except queue.Empty:
             raise QueryFailed(503, "The query service is busy; try again in a few seconds.") from None
 
-    def _discard(self, handle: _Handle) -> None:
-        handle.kill()
+    def _discard(self, process: _Process) -> None:
         with self._lock:
+            if process.dead:
+                return
+            process.dead = True
             self._live -= 1
+        process.kill()
         # Replace it straight away, off the request thread.
-        threading.Thread(target=self._add_idle, daemon=True).start()
+        threading.Thread(target=self._add_process, daemon=True).start()
 
     def run(self, job: Job, timeout_s: float) -> Answer:
         """Run one job; raise QueryFailed (with an HTTP status) if it fails or overruns."""
-        handle = self._acquire(wait_s=timeout_s)
         deadline = time.monotonic() + timeout_s
         try:
-            handle.conn.send(job)
-            if not handle.conn.poll(max(0.0, deadline - time.monotonic())):
-                self.killed += 1
-                self._discard(handle)
+            chunks = self._run_once(job, deadline, timeout_s)
+        except _Lost:
+            # Killed with a worker for another query's time limit: not this query's fault, so it
+            # runs once more, from the start, within what is left of its own limit.
+            with self._lock:
+                self.rerun += 1
+            try:
+                chunks = self._run_once(job, deadline, timeout_s)
+            except _Lost:
+                raise QueryFailed(503, "The query could not be completed; try again later.") from None
+        return Answer(media_type=FORMATS[job.fmt].media_type, chunks=chunks)
+
+    def _run_once(self, job: Job, deadline: float, timeout_s: float) -> list[bytes]:
+        slot = self._acquire(wait_s=max(0.0, deadline - time.monotonic()))
+        process = slot.process
+        try:
+            slot.conn.send(job)
+            if not slot.conn.poll(max(0.0, deadline - time.monotonic())):
+                with self._lock:
+                    self.killed += 1
+                process.timed_out = True
+                self._discard(process)
                 raise QueryFailed(
                     503, f"The query was stopped after the time limit of {timeout_s:g} seconds. "
                          "Make it more specific (fewer results, a LIMIT, fewer joins) and try again.")
-            message = handle.conn.recv()
+            message = slot.conn.recv()
             if message[0] == "error":
-                self._idle.put(handle)
+                self._idle.put(slot)
                 raise QueryFailed(message[1], message[2])
-            chunks = [handle.conn.recv_bytes() for _ in range(message[1])]
+            chunks = [slot.conn.recv_bytes() for _ in range(message[1])]
         except (EOFError, OSError, BrokenPipeError):
+            if process.timed_out:
+                raise _Lost() from None
             # The worker died (e.g. the engine crashed on this query): only it is lost.
             log.error("a query worker died while running a query; replacing it")
-            self._discard(handle)
+            self._discard(process)
             raise QueryFailed(503, "The query could not be completed; try again later.") from None
-        self._idle.put(handle)
-        media_type = FORMATS[job.fmt].media_type
-        return Answer(media_type=media_type, chunks=chunks)
+        self._idle.put(slot)
+        return chunks
 
     def close(self) -> None:
+        processes: set[int] = set()
         while True:
             try:
-                self._idle.get_nowait().kill()
+                slot = self._idle.get_nowait()
             except queue.Empty:
                 break
+            if id(slot.process) not in processes:
+                processes.add(id(slot.process))
+                slot.process.kill()
 
 
 _POOL: QueryPool | None = None
 _POOL_LOCK = threading.Lock()
 
 
-def get_pool(size: int) -> QueryPool:
+def get_pool(size: int, threads: int = 1) -> QueryPool:
     """This process's pool, created on first use (after gunicorn has forked its workers)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None or _POOL._pid != os.getpid():
-            _POOL = QueryPool(size)
+            _POOL = QueryPool(size, threads)
             _POOL.warm()
         return _POOL
 
 
 if __name__ == "__main__":
-    worker_main(Connection(int(sys.argv[1])))
+    worker_main([Connection(int(fd)) for fd in sys.argv[1:]])
