@@ -215,6 +215,21 @@ class Uris:
             return None
         return self.base + "doc/" + uri[len(prefix):]
 
+    def page_url(self, uri: str) -> str:
+        """The address of the page about `uri`: its document for a minted /id/ URI; any other URI
+        as it is."""
+        return self.id_to_doc(uri) or uri
+
+    def page_path(self, uri: str) -> str:
+        """The path on this site of the page about `uri` (/doc/... for a minted /id/ URI, /... for
+        another of the site's own URIs); a URI that is not ours as it is, to link to directly."""
+        doc = self.id_to_doc(uri)
+        if doc is not None:
+            return "/" + doc[len(self.base):]
+        if uri.startswith(self.base):
+            return "/" + uri[len(self.base):]
+        return uri
+
     def doc_to_id(self, path: str) -> str:
         """The resource URI for a document path like 'authority/BIR'."""
         return self.base + "id/" + path

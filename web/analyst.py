@@ -238,8 +238,7 @@ def _rule_path(rule_version: str) -> str:
 
 def _local(uri: str) -> str:
     """A catalogue URI as the path of its page on this site (/id/... -> /doc/...)."""
-    doc = _uris().id_to_doc(uri)
-    return "/" + doc[len(get_settings().base_uri):] if doc else uri
+    return _uris().page_path(uri)
 
 
 def _options(rows: list[dict[str, Any]], key: str, label: str) -> list[dict[str, str]]:

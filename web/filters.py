@@ -7,22 +7,18 @@ from datetime import date
 from flask import Flask
 
 from core import periods
+from core.uris import Uris
 
 
 def register(app: Flask) -> None:
-    settings = app.config["LACAT_SETTINGS"]
-    base = settings.base_uri
+    uris = Uris(app.config["LACAT_SETTINGS"].base_uri)
 
     @app.template_filter("local")
     def local(uri: str | None) -> str:
         """A catalogue URI as a link on this site (to its document); other URIs unchanged."""
         if not uri:
             return ""
-        if uri.startswith(base + "id/"):
-            return "/doc/" + uri[len(base) + 3:]
-        if uri.startswith(base):
-            return "/" + uri[len(base):]
-        return uri
+        return uris.page_path(uri)
 
     @app.template_filter("number")
     def number(value: object, places: int | None = None) -> str:

@@ -135,7 +135,7 @@ def changes() -> list[Change]:
     for (dataset, on), rows in releases.items():
         title = str(rows[0].get("datasetTitle") or dataset.rsplit("/", 1)[-1])
         files = sorted(str(r.get("fileLabel") or r["file"]) for r in rows)
-        href = "/doc/" + dataset[len(base) + 3:] if dataset.startswith(base + "id/") else dataset
+        href = Uris(base).page_path(dataset)
         out.append(Change("data-release", on, f"New data: {title}",
                           f"{len(files)} source file(s) loaded: {', '.join(files)}.", href,
                           f"{dataset}#release-{on}"))

@@ -33,8 +33,7 @@ KINDS = {
 
 
 def _doc(uri: str) -> str:
-    doc = Uris(settings().base_uri).id_to_doc(uri)
-    return "/" + doc[len(settings().base_uri):] if doc else uri
+    return Uris(settings().base_uri).page_path(uri)
 
 
 @dataclass(frozen=True)

@@ -532,7 +532,7 @@ def schema_org_dataset(d: dict, uri: str) -> str:
     obj: dict[str, object] = {
         "@context": "https://schema.org/", "@type": "Dataset", "@id": uri, "identifier": uri,
         "name": d.get("title"), "description": d.get("description") or d.get("title"),
-        "url": base + "doc/" + uri[len(base + "id/"):] if uri.startswith(base + "id/") else uri,
+        "url": Uris(base).page_url(uri),
         "isAccessibleForFree": True,
     }
     if d.get("licence"):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
+from core.uris import Uris
+
 OGL = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 PROJECT = {"@type": "Organization", "name": "Local government performance catalogue"}
 
@@ -21,7 +23,7 @@ def schema_org_json(obj: Mapping[str, object]) -> str:
 
 
 def _doc_url(base: str, uri: str) -> str:
-    return base + "doc/" + uri[len(base + "id/"):] if uri.startswith(base + "id/") else uri
+    return Uris(base).page_url(uri)
 
 
 def _clean(obj: dict[str, object]) -> dict[str, object]:
