@@ -8,6 +8,7 @@ import re
 
 from flask import abort
 
+from core import periods
 from core.queries import iri, select
 from core.uris import Uris
 from web.current import get_store, settings
@@ -16,6 +17,7 @@ from web.per_build import memo_per_build
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
 CODE = re.compile(r"^[A-Z]{2,5}$")
+PERIOD = re.compile(periods.PATTERN)
 
 GROUP_LABELS = {"lower-tier": "lower-tier councils", "upper-tier": "upper-tier councils",
                 "combined": "combined authorities"}
