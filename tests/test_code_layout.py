@@ -14,9 +14,9 @@ from core.settings import PROJECT_ROOT
 
 LIMIT = 450
 FOLDERS = ("core", "ingest", "catalogue", "sparql", "datapackages", "web", "cli", "bench", "scripts")
-# Over the limit and being split: path -> its line count when it was listed.
-KNOWN: dict[str, int] = {
-}
+# Over the limit and being split: path -> its line count when it was listed. Empty: every module is
+# within the limit, and a new one over it fails the test.
+KNOWN: dict[str, int] = {}
 
 
 def line_counts(root: Path, folders: tuple[str, ...] = FOLDERS) -> dict[str, int]:
