@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from core import periods
 from core.problems import Problem, SourceError, display_name
 from core.yaml_text import load_yaml
 
@@ -286,8 +287,10 @@ def parse_dataset_record(path: Path, sources_dir: Path) -> DatasetRecord:
             r.fail(f"editions[{i}]", "must be a mapping with year, issued and held")
             continue
         year = r.text("year", data=ed, where=where)
-        if year and not re.fullmatch(r"\d{4}-\d{2}", year):
-            r.fail(where + "year", f"{year!r} is not a year like 2022-23")
+        # An edition is named by its period key (core/periods.py): a financial year such as 2022-23,
+        # an academic year AY2022-23, a calendar year ...
+        if year and periods.kind_of(year) is None:
+            r.fail(where + "year", f"{year!r} is not a period key like 2022-23 or AY2022-23")
         issued = _date(r, ed.get("issued"), where + "issued")
         held = r.text("held", data=ed, where=where)
         if year and issued:

@@ -23,11 +23,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
 
 from catalogue.step import BuildContext, GraphOutput
+from core import periods
 from core.problems import Problem, SourceError, display_name
 from core.uris import LACAT, LACAT_CONCEPT, OGL, Uris, concept
 
 REF_RE = re.compile(r"^\d{3}-\d{2}$")
-YEAR_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 COLLECTION_COLUMNS = ["ref", "collection", "department", "section", "status", "list_year", "source_url", "note"]
 CHANGE_COLUMNS = ["changes_year", "change_type", "ref", "ref_as_printed", "description", "source_url",
@@ -140,8 +140,8 @@ def read_table(path: Path, required: list[str]) -> list[tuple[int, dict[str, str
 
 
 def check_year(value: str) -> bool:
-    m = YEAR_RE.match(value)
-    return bool(m) and (int(m.group(1)) + 1) % 100 == int(m.group(2))
+    """A list year is a financial year key (2022-23)."""
+    return periods.kind_of(value) == "financial-year"
 
 
 def parse_collections(path: Path) -> list[Collection]:

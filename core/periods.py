@@ -95,6 +95,15 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December")
 
 
+def kind_of(key: str) -> str | None:
+    """The kind of a period key (see the table above), or None for a text that is not one: for
+    checks that accept only some kinds (a Single Data List year is a financial year)."""
+    try:
+        return parse(key).kind
+    except ValueError:
+        return None
+
+
 def label(key: str) -> str:
     """How a page names the period: the key itself, except where the key is not plain English
     (YE2025-09 -> 'the year to September 2025', 2025-Q4 -> 'October to December 2025',

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from catalogue.sdl import check_year
 from core import periods
 from core.uris import period_uri
 from datapackages.schemas import PERIOD_PATTERN
@@ -68,3 +69,19 @@ def test_label_names_keys_that_are_not_plain_english_in_words(key: str, text: st
 def test_metric_record_schema_uses_the_same_pattern() -> None:
     schema = json.loads((ROOT / "catalogue/records/metric.schema.json").read_text(encoding="utf-8"))
     assert schema["properties"]["periods"]["items"]["pattern"] == periods.PATTERN
+
+
+@pytest.mark.parametrize(("key", "kind", "start", "end", "uri"), CASES)
+def test_kind_of_names_each_kind(key: str, kind: str, start: date, end: date, uri: str) -> None:
+    assert periods.kind_of(key) == kind
+
+
+@pytest.mark.parametrize("bad", ["2022-24", "AY2022-22", "FY2022-23", "YE2025-13", "2025-Q5", "", "edition"])
+def test_kind_of_is_none_for_a_text_that_is_not_a_key(bad: str) -> None:
+    assert periods.kind_of(bad) is None
+
+
+def test_single_data_list_years_are_financial_year_keys() -> None:
+    # The list's years are read by the one period parser, not a pattern of their own.
+    assert [check_year(y) for y in ("2022-23", "2025-26", "2022-24", "AY2022-23", "2023", "22-23")] == [
+        True, True, False, False, False, False]

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from catalogue.reports import BY_NAME, REPORTS, run_report
+from core import periods
 from core.queries import construct, iri, select
 from core.store import Store
 from core.uris import PREFIXES
@@ -31,7 +32,8 @@ from web.per_build import per_build
 bp = Blueprint("catalogue_pages", __name__)
 
 # An edition is named by its period key (core/periods.py): 2016-17, AY2019-20, 2023.
-_DATASET_PATH = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}(/edition/(AY|SY)?\d{4}(-\d{2}|-\d{4}|-\d{2}-\d{2})?)?$")
+# A dataset slug, or a slug and the period key of one of its editions (core/periods.py reads the key).
+_DATASET_PATH = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}(/edition/(?P<period>[A-Za-z0-9-]{4,12}))?$")
 _REF = re.compile(r"^\d{3}-\d{2}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
 KIND_LABELS = {"source": "Source dataset", "metric": "Metric dataset", "sdl": "Single Data List collection"}
@@ -258,7 +260,8 @@ def organisation_view(rest: str):
 
 @html_view("dataset")
 def dataset_view(rest: str):
-    if not _DATASET_PATH.match(rest):
+    path = _DATASET_PATH.match(rest)
+    if not path or (path.group("period") and periods.kind_of(path.group("period")) is None):
         abort(404)
     uri = _base() + "id/dataset/" + rest
     store = get_store()

@@ -17,7 +17,6 @@ column, and nothing of the workbook loads.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -46,7 +45,6 @@ _FORMER_CODES = {
     "E10000002": "Buckinghamshire Council (a unitary council from April 2020) is reported under the code of the "
                  "former Buckinghamshire County Council, which the register ends on 31 March 2020",
 }
-_YEAR = re.compile(r"^\d{4}-\d{2}$")
 # Ranges of the published figure (after the fraction is turned into a percentage).
 _RANGES = {"percent": (Decimal(0), Decimal(100)), "kg-per-household": (Decimal(0), Decimal(5000)),
            "kg-per-person": (Decimal(0), Decimal(5000))}
@@ -126,7 +124,7 @@ def tidy(path: Path, chosen: list[tuple[Record, str]], register: Register) -> pd
         if not year:
             ended_at = ended_at or row_number  # notes below the table
             continue
-        if ended_at is not None and not _YEAR.match(year):
+        if ended_at is not None and periods.kind_of(year) != "financial-year":
             continue  # a note below the table
         if ended_at is not None:
             fail(row_number, "Year", f"a data row below the end of the table (row {ended_at} is blank)",

@@ -18,12 +18,12 @@ nearest 1%) is loaded as a percentage.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from core import periods
 from core.problems import SourceError
 from core.yaml_records import Record
 from ingest.adapters.sheets import (
@@ -73,8 +73,7 @@ def read_lt122(path: Path, register: Register, target: Target) -> pd.DataFrame:
     years: dict[int, tuple[str, str | None]] = {}
     for j, h in enumerate(heads):
         raw = text(sheet.cell(header, j)).lower()
-        m = re.fullmatch(r"(\d{4})-(\d{2})", h)
-        if m:
+        if periods.kind_of(h) == "financial-year":
             status = "provisional" if "[p]" in raw else "revised" if "[r]" in raw else None
             years[j] = (h, status)
     if not years:
