@@ -93,6 +93,8 @@ _TYPES: dict[str, dict[str, str]] = {
         "not-a-number": "A cell that holds a figure is neither a number nor one of the source's missing-value "
                         "markers.",
         "empty-cell": "A cell that must hold a value is empty.",
+        "grade": "An inspection judgement cell must be an Ofsted grade from 1 to 4, or 9 where the judgement did "
+                 "not exist.",
         "missing-column": "A column the reader needs is missing from the header.",
         "header-row": "No header row with the expected column headings was found.",
         "column-heading": "A column heading does not name what the reader expects (its measure or period).",

@@ -33,6 +33,13 @@ def test_index_lists_every_package_with_size_and_formats(client, packages: Path)
     assert " kB)" in html or " MB)" in html
 
 
+def test_unknown_format_of_a_download_names_the_package_files(client, packages: Path) -> None:
+    # Needs the packages published: without them every download address is a plain 404.
+    r = client.get("/downloads/catalogue.xml")
+    assert r.status_code == 404
+    assert "available as ZIP (.zip), Excel (.xlsx) and CSV (.csv)." in r.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("path, file, mimetype", [
     ("/downloads/catalogue.zip", "catalogue.zip", "application/zip"),
     ("/downloads/metric/asc1-carer-quality-of-life.zip", "metric/asc1-carer-quality-of-life.zip", "application/zip"),

@@ -73,12 +73,6 @@ def test_unknown_format_is_404_naming_the_formats_offered(client, example: str) 
         assert "available as JSON (.json) and CSV (.csv)." in text
 
 
-def test_unknown_format_of_a_download_names_the_package_files(client) -> None:
-    r = client.get("/downloads/catalogue.xml")
-    assert r.status_code == 404
-    assert "available as ZIP (.zip), Excel (.xlsx) and CSV (.csv)." in r.get_data(as_text=True)
-
-
 def test_a_refusal_answers_400_in_the_asked_format(client) -> None:
     r = client.get("/compare/defra-household-recycling-rate/TRF.json?group=nearest")
     assert r.status_code == 400 and r.mimetype == "application/json" and "nearest" in r.get_json()["error"]
