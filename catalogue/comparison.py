@@ -28,7 +28,7 @@ from catalogue.step import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
 from core.problems import SourceError
 from core.queries import PREFIX_BLOCK
-from core.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
+from core.uris import LACAT, SDMX_DIM, Uris, concept, period_uri
 
 TEMPLATE = Path("oflog") / "oflog_asc_dynamic_template.xlsx"
 
@@ -146,7 +146,7 @@ def comparison_graph(rows: list[dict[str, str]], groups: dict[str, list[str]], b
         g.add((node, RDF.type, LACAT.EnglandMedian))
         g.add((node, RDFS.label, Literal(f"England median of {slug}, {group} authorities, {period}", lang="en")))
         g.add((node, LACAT.metric, URIRef(metric)))
-        g.add((node, LACAT.comparisonGroup, URIRef(f"{LACAT_CONCEPT}comparison-group/{group}")))
+        g.add((node, LACAT.comparisonGroup, concept("comparison-group", group)))
         g.add((node, SDMX_DIM.refPeriod, URIRef(period_uri(period))))
         g.add((node, LACAT.periodKey, Literal(period)))
         g.add((node, LACAT.median, decimal_literal(med)))
@@ -166,7 +166,7 @@ def comparison_graph(rows: list[dict[str, str]], groups: dict[str, list[str]], b
         mads = (float(r["value"]) - med) / mad
         notation = band(mads, r["polarity"], bands)
         g.add((obs, LACAT.madsFromMedian, decimal_literal(mads, 6)))
-        g.add((obs, LACAT.band, URIRef(f"{LACAT_CONCEPT}comparison-band/{notation}")))
+        g.add((obs, LACAT.band, concept("comparison-band", notation)))
         g.add((obs, LACAT.bandLabel, Literal(bands.words[notation], lang="en")))
         if abs(mads) >= bands.thresholds[3]:
             g.add((obs, LACAT.beyondTemplate, Literal(True)))

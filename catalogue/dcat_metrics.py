@@ -96,12 +96,11 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
         code = next(iter(licences))
         licence = add_licence(g, LICENCES[code][0], LICENCES[code][1])
         g.add((ds, DCTERMS.license, licence))
-    base = uris.base
     # Data packages are made for published metrics only; an ended metric keeps the SPARQL distribution.
     for key, label, suffix, mt, conforms in METRIC_DISTRIBUTIONS if m.published else []:
         dist = URIRef(uris.distribution("metric-" + m.slug, key))
         # The paths web/downloads.py serves (docs/data-packages.md).
-        url = URIRef(f"{base}downloads/metric/{m.slug}.{suffix}")
+        url = URIRef(uris.metric_download(m.slug, suffix))
         g.add((ds, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCTERMS.title, Literal(f"{m.title} ({label})", lang="en")))
@@ -118,7 +117,7 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
     g.add((sparql, RDF.type, DCAT.Distribution))
     g.add((sparql, DCTERMS.title, Literal(f"{m.title} (SPARQL endpoint)", lang="en")))
     g.add((sparql, RDFS.label, Literal(f"{m.title} (SPARQL endpoint)", lang="en")))
-    g.add((sparql, DCAT.accessURL, URIRef(base + "sparql")))
+    g.add((sparql, DCAT.accessURL, URIRef(uris.sparql_endpoint())))
     g.add((sparql, DCAT.accessService, service))
     if licence is not None:
         g.add((sparql, DCTERMS.license, licence))
@@ -135,7 +134,7 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
         g.add((series, DCTERMS.accrualPeriodicity, frequency(g, "ANNUAL")))
         for p in m.periods:
             span = period_dates(p)
-            ed = URIRef(str(ds) + "/edition/" + p)
+            ed = URIRef(uris.metric_edition(m.slug, p))
             # Listed by the catalogue itself: harvesters (ckanext-dcat, data.gov.uk) follow
             # dcat:dataset from the catalogue and never discover a dataset only a series points at.
             g.add((catalogue, DCAT.dataset, ed))

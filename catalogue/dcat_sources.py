@@ -26,7 +26,7 @@ from catalogue.dcat_terms import (
 )
 from catalogue.sdl import add_document, add_licence
 from catalogue.step import sha256_file
-from core.uris import LACAT, Uris
+from core.uris import LACAT, Uris, github_repository_uri
 
 
 def source_dataset(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, sources_dir: Path) -> URIRef:
@@ -76,7 +76,7 @@ def source_dataset(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, 
     g.add((statement, RDF.type, DCTERMS.ProvenanceStatement))
     g.add((statement, RDFS.label, Literal(prov_text, lang="en")))
     g.add((ds, DCTERMS.provenance, statement))
-    g.add((ds, LACAT.originRepository, URIRef(f"https://github.com/{origin['repository']}")))
+    g.add((ds, LACAT.originRepository, github_repository_uri(origin["repository"])))
     g.add((ds, LACAT.originCommit, Literal(origin["commit"])))
     for link in rec.sdl:
         coll = URIRef(uris.sdl_collection(link.ref))
@@ -133,7 +133,7 @@ def sdl_series(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, publ
     g.add((series, DCTERMS.accrualPeriodicity, frequency(g, "ANNUAL")))
     ds = URIRef(uris.dataset(rec.slug))
     for ed in rec.editions:
-        node = URIRef(uris.dataset(rec.slug) + "/edition/" + ed.year)
+        node = URIRef(uris.dataset_edition(rec.slug, ed.year))
         g.add((catalogue, DCAT.dataset, node))
         g.add((node, RDF.type, DCAT.Dataset))
         title = f"{rec.title}, {ed.year}"

@@ -11,7 +11,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from catalogue.datasets import AREAS, EU_FREQUENCY, EU_THEME, FREQUENCIES, THEMES, Organisation
 from catalogue.sdl import add_organisation, org_slug
 from core import periods
-from core.uris import LACAT_CONCEPT, Uris
+from core.uris import Uris, concept
 
 # DCAT 3 terms (rdflib's closed DCAT namespace predates dcat:DatasetSeries, dcat:inSeries, ...).
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -119,7 +119,7 @@ def sha256_algorithm(g: Graph) -> URIRef:
 
 
 def source_role(g: Graph) -> URIRef:
-    node = URIRef(str(LACAT_CONCEPT) + "dataset-role/source-return")
+    node = concept("dataset-role", "source-return")
     g.add((node, RDF.type, DCAT.Role))
     g.add((node, RDF.type, SKOS.Concept))
     g.add((node, SKOS.prefLabel, Literal("Data return the dataset's figures come from", lang="en")))

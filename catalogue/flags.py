@@ -144,7 +144,7 @@ def flags_graph(rules: list[RuleRecord], findings: dict[str, list[Finding]], uri
     g = Graph()
     g.bind("lacat", LACAT)
     by_slug = {r.slug: r for r in rules}
-    collection = URIRef(uris.base + "id/flags")
+    collection = URIRef(uris.flags())
     g.add((collection, RDF.type, LACAT.FlagCollection))
     g.add((collection, RDFS.label, Literal("Early-warning flags", lang="en")))
     g.add((collection, RDFS.comment, Literal(

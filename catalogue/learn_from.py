@@ -27,7 +27,7 @@ from catalogue.flags import metric_data
 from catalogue.rules import MetricData, _fmt
 from catalogue.step import BuildContext, GraphOutput
 from core.figures import figure
-from core.uris import LACAT, LACAT_CONCEPT, SDMX_DIM, Uris, period_uri
+from core.uris import LACAT, SDMX_DIM, Uris, concept, period_uri
 
 THRESHOLD = Decimal("1.5")
 MIN_PEERS = 8  # of 15: fewer similar authorities with a value make the comparison too thin
@@ -110,7 +110,7 @@ def learn_from_graph(per_metric: dict[str, list[dict[str, object]]], uris: Uris)
             code = str(f["authority"]).rsplit("/", 1)[-1]
             node = URIRef(uris.learn_from(str(f["kind"]), slug, code, str(f["period"])))
             g.add((node, RDF.type, LACAT.LearnFromFinding))
-            g.add((node, LACAT.findingKind, URIRef(f"{LACAT_CONCEPT}learn-from-kind/{f['kind']}")))
+            g.add((node, LACAT.findingKind, concept("learn-from-kind", f["kind"])))
             g.add((node, RDFS.label, Literal(f"{code}: {f['kind'].replace('-', ' ')} on {slug}, {f['period']}",
                                              lang="en")))
             g.add((node, RDFS.comment, Literal(CAVEAT, lang="en")))

@@ -30,13 +30,13 @@ from catalogue.step import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
 from core.uris import (
     LACAT,
-    LACAT_CONCEPT,
     OGL,
     QB,
     SDMX_ATTR,
     SDMX_DIM,
     Uris,
     concept,
+    concept_scheme,
     period_uri,
     source_file_uri,
     unit_uri,
@@ -90,7 +90,7 @@ def definitions_graph(records: list[MetricRecord], uris: Uris, counts: dict[str,
     g.add((SDMX_ATTR.unitMeasure, RDFS.label, Literal("Unit of measure", lang="en")))
     g.add((SDMX_ATTR.decimals, RDF.type, QB.AttributeProperty))
     g.add((SDMX_ATTR.decimals, RDFS.label, Literal("Decimals", lang="en")))
-    scheme = URIRef(f"{LACAT_CONCEPT}metric")
+    scheme = concept_scheme("metric")
     for record in records:
         d = record.data
         m = URIRef(uris.metric(record.slug))
@@ -179,7 +179,7 @@ def _cube(g: Graph, record: MetricRecord, uris: Uris) -> None:
         components += [("lower-95", QB.attribute, LACAT.lowerBound95, None, False),
                        ("upper-95", QB.attribute, LACAT.upperBound95, None, False)]
     for name, kind, prop, order, required in components:
-        spec = URIRef(f"{dsd}/{name}")
+        spec = URIRef(uris.metric_component(slug, name))
         g.add((dsd, QB.component, spec))
         g.add((spec, RDF.type, QB.ComponentSpecification))
         g.add((spec, kind, prop))

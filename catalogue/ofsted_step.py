@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from catalogue.step import BuildContext, GraphOutput
-from core.uris import LACAT, LACAT_CONCEPT
+from core.uris import LACAT, concept
 from ingest.adapters import ofsted
 
 DATASET = "ofsted-childrens-services-inspections"
@@ -32,11 +32,11 @@ def ofsted_step(ctx: BuildContext) -> list[GraphOutput]:
         g.add((node, LACAT.sourceRow, Literal(ins.row)))
         g.add((node, PROV.wasDerivedFrom, dataset))
         for area, grade in ins.judgements:
-            j = URIRef(f"{node}/{area}")
+            j = URIRef(ctx.uris.inspection_judgement(ins.authority, ins.as_at.isoformat(), area))
             g.add((node, LACAT.judgement, j))
             g.add((j, RDF.type, LACAT.Judgement))
-            g.add((j, LACAT.judgementArea, URIRef(f"{LACAT_CONCEPT}ofsted-judgement-area/{area}")))
-            g.add((j, LACAT.grade, URIRef(f"{LACAT_CONCEPT}ofsted-grade/{grade}")))
+            g.add((j, LACAT.judgementArea, concept("ofsted-judgement-area", area)))
+            g.add((j, LACAT.grade, concept("ofsted-grade", grade)))
     ctx.log(f"      {len(inspections):,} inspections of children's services")
     return [GraphOutput(ctx.graph("dataset", DATASET), g, sources=[sources / ofsted.FILE, sources / ofsted.NAME_LOOKUP],
                         label="ofsted inspections", shacl=False)]

@@ -30,7 +30,7 @@ from catalogue.similar import METHODS, NEIGHBOURS
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
 from core.queries import iri, select
-from core.uris import LACAT, LACAT_CONCEPT, Uris
+from core.uris import LACAT, Uris, concept
 from ingest.geography.model import Register
 from ingest.geography.rdf import authority_type_concept
 from ingest.workbooks import sheet_rows
@@ -204,7 +204,7 @@ def ons_graph(results: list[OnsLists], agreements: list[Agreement], uris: Uris, 
             "ONS says the method is under development and results could be revised.", lang="en")))
         g.add((method, DCTERMS.publisher, URIRef(uris.organisation("ons"))))
         g.add((method, DCTERMS.issued, Literal("2025-10-01", datatype=XSD.date)))
-        g.add((method, LACAT.comparisonGroup, URIRef(f"{LACAT_CONCEPT}comparison-group/{t.own}")))
+        g.add((method, LACAT.comparisonGroup, concept("comparison-group", t.own)))
         for code in sorted(METHODS[t.own][1]):
             g.add((method, LACAT.appliesToAuthorityType, authority_type_concept(code)))
         g.add((method, LACAT.standardisation, Literal(STANDARDISATION, lang="en")))

@@ -24,7 +24,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
 
 from core.problems import Problem, SourceError, display_name
 from core.queries import PREFIX_BLOCK
-from core.uris import LACAT, LACAT_CONCEPT, Uris
+from core.uris import LACAT, Uris, concept
 from core.yaml_records import Record, line_of, read_records, schema_validator
 
 RULES_DIR = "rules"
@@ -179,7 +179,7 @@ def rules_graph(rules: list[RuleRecord], uris: Uris) -> Graph:
         g.add((r, RDFS.label, Literal(d["label"], lang="en")))
         g.add((r, DCTERMS.identifier, Literal(rule.slug)))
         g.add((r, LACAT.currentVersion, v))
-        g.add((r, LACAT.lifecycleStatus, URIRef(f"{LACAT_CONCEPT}rule-lifecycle/{rule.status}")))
+        g.add((r, LACAT.lifecycleStatus, concept("rule-lifecycle", rule.status)))
         if d.get("replaced_by"):
             g.add((r, DCTERMS.isReplacedBy, URIRef(uris.rule(d["replaced_by"]))))
         for change in d["changes"]:
@@ -192,7 +192,7 @@ def rules_graph(rules: list[RuleRecord], uris: Uris) -> Graph:
         g.add((v, LACAT.rationale, Literal(d["rationale"].strip(), lang="en")))
         g.add((v, LACAT.reading, Literal(d["reading"].strip(), lang="en")))
         g.add((v, RDFS.comment, Literal(READING, lang="en")))
-        g.add((v, LACAT.lifecycleStatus, URIRef(f"{LACAT_CONCEPT}rule-lifecycle/{rule.status}")))
+        g.add((v, LACAT.lifecycleStatus, concept("rule-lifecycle", rule.status)))
         g.add((v, LACAT.evidenceQuery, Literal(query_text(rule.query))))
         g.add((v, LACAT.evidenceQueryName, Literal(f"sparql/queries/rules/{rule.query}.rq")))
         for slug in rule.metrics:
@@ -200,7 +200,7 @@ def rules_graph(rules: list[RuleRecord], uris: Uris) -> Graph:
         for caveat in d["caveats"]:
             g.add((v, LACAT.caveat, Literal(caveat, lang="en")))
         for p in d["parameters"]:
-            node = URIRef(f"{v}/parameter/{p['name']}")
+            node = URIRef(uris.rule_parameter(rule.slug, rule.version, p['name']))
             g.add((v, LACAT.parameter, node))
             g.add((node, RDF.type, LACAT.RuleParameter))
             g.add((node, LACAT.parameterName, Literal(p["name"])))
@@ -387,4 +387,4 @@ def bindings(rule: RuleRecord, uris: Uris | None = None) -> dict[str, Literal | 
 
 
 def lifecycle_concept(status: str) -> URIRef:
-    return URIRef(f"{LACAT_CONCEPT}rule-lifecycle/{status}")
+    return concept("rule-lifecycle", status)

@@ -25,7 +25,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
 from catalogue.step import BuildContext, GraphOutput
 from core import periods
 from core.problems import Problem, SourceError, display_name
-from core.uris import LACAT, LACAT_CONCEPT, OGL, Uris, concept
+from core.uris import LACAT, OGL, Uris, concept, concept_scheme
 
 REF_RE = re.compile(r"^\d{3}-\d{2}$")
 
@@ -332,7 +332,7 @@ def sdl_graph(sdl: Sdl, uris: Uris) -> Graph:
     for code in sdl.departments:
         add_department(g, uris, sdl, code)
 
-    scheme = URIRef(str(LACAT_CONCEPT) + "sdl-status")
+    scheme = concept_scheme("sdl-status")
     for key, label in STATUS_LABELS.items():
         node = concept("sdl-status", key)
         g.add((node, RDF.type, SKOS.Concept))
@@ -342,7 +342,7 @@ def sdl_graph(sdl: Sdl, uris: Uris) -> Graph:
     g.add((scheme, RDF.type, SKOS.ConceptScheme))
     g.add((scheme, DCTERMS.title, Literal("Single Data List collection status", lang="en")))
     g.add((scheme, SKOS.prefLabel, Literal("Single Data List collection status", lang="en")))
-    change_scheme = URIRef(str(LACAT_CONCEPT) + "sdl-change")
+    change_scheme = concept_scheme("sdl-change")
     g.add((change_scheme, RDF.type, SKOS.ConceptScheme))
     g.add((change_scheme, DCTERMS.title, Literal("Single Data List change types", lang="en")))
     g.add((change_scheme, SKOS.prefLabel, Literal("Single Data List change types", lang="en")))

@@ -33,7 +33,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 from catalogue.metric_records import MetricRecord
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
-from core.uris import LACAT, LACAT_CONCEPT, Uris
+from core.uris import LACAT, Uris, concept, source_file_uri
 from ingest.geography.model import Register
 from ingest.geography.rdf import authority_type_concept
 
@@ -213,14 +213,14 @@ def similar_graph(results: list[Neighbours], uris: Uris, sources_dir: Path) -> G
             f"{scope} Each authority's {NEIGHBOURS} nearest neighbours by weighted Euclidean distance over "
             "standardised open contextual data: deprivation, population, density and rurality. "
             "See docs/similar-authorities.md.", lang="en")))
-        g.add((method, LACAT.comparisonGroup, URIRef(f"{LACAT_CONCEPT}comparison-group/{res.method}")))
+        g.add((method, LACAT.comparisonGroup, concept("comparison-group", res.method)))
         for t in sorted(allowed):
             g.add((method, URIRef(str(LACAT) + "appliesToAuthorityType"), authority_type_concept(t)))
         g.add((method, LACAT.standardisation, Literal(STANDARDISATION, lang="en")))
         g.add((method, LACAT.distanceMeasure, Literal(DISTANCE, lang="en")))
         g.add((method, LACAT.neighbourCount, Literal(NEIGHBOURS)))
         for inp in INPUTS:
-            node = URIRef(f"{method}/input/{inp.name}")
+            node = URIRef(uris.similarity_input(res.method, inp.name))
             g.add((method, LACAT.input, node))
             g.add((node, RDF.type, LACAT.SimilarityInput))
             g.add((node, RDFS.label, Literal(inp.label, lang="en")))
@@ -228,8 +228,7 @@ def similar_graph(results: list[Neighbours], uris: Uris, sources_dir: Path) -> G
             g.add((node, LACAT.weight, Literal(str(inp.weight), datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))))
             g.add((node, LACAT.transform, Literal(inp.transform)))
             g.add((node, PROV.wasDerivedFrom, URIRef(uris.dataset(inp.dataset))))
-            g.add((node, PROV.wasDerivedFrom, URIRef(uris.base + "id/source-file/"
-                                                    + display_name(sources_dir / inp.source).replace("/", "--"))))
+            g.add((node, PROV.wasDerivedFrom, source_file_uri(uris, sources_dir / inp.source)))
         for code in sorted(res.incomplete):
             g.add((method, RDFS.comment, Literal(
                 f"{code} is not compared: no {', '.join(res.incomplete[code])} in the inputs.", lang="en")))

@@ -23,6 +23,7 @@ import requests
 
 from core.settings import Settings
 from core.staging import promote, prune, staging_folder, write_pointer
+from core.uris import Uris
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
@@ -358,7 +359,7 @@ _HAS_PART = "http://purl.org/dc/terms/hasPart"
 
 def published_graphs_uri(settings: Settings) -> str:
     """The graph on a remote server that lists the catalogue's graphs there (dcterms:hasPart)."""
-    return settings.base_uri + "graph/published-graphs"
+    return Uris(settings.base_uri).graph("published-graphs")
 
 
 def _listed_graphs(session: requests.Session, settings: Settings, timeout: float) -> list[str] | None:

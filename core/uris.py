@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -148,6 +149,46 @@ class Uris:
     def metric_structure(self, slug: str) -> str:
         return self._id("metric", slug, "structure")
 
+    def metric_component(self, slug: str, name: str) -> str:
+        """One component (dimension, measure or attribute) of a metric's data structure."""
+        return self._id("metric", slug, "structure", name)
+
+    def metric_edition(self, slug: str, period: str) -> str:
+        """The edition of a metric's DCAT dataset for one period key."""
+        return self._id("dataset", "metric-" + slug, "edition", period)
+
+    def dataset_edition(self, slug: str, period: str) -> str:
+        return self._id("dataset", slug, "edition", period)
+
+    def similarity_input(self, method: str, name: str) -> str:
+        return self._id("similarity-method", method, "input", name)
+
+    def rule_parameter(self, slug: str, n: int, name: str) -> str:
+        return self._id("rule", slug, "version", str(n), "parameter", name)
+
+    def inspection_judgement(self, code: str, as_at: str, area: str) -> str:
+        """One judgement (an area such as overall effectiveness) of an inspection."""
+        return self._id("inspection", "childrens-services", code, as_at, area)
+
+    def flags(self) -> str:
+        """The collection of every early-warning finding."""
+        return self._id("flags")
+
+    # Addresses of the service itself, which DCAT records as access and download URLs.
+    def sparql_endpoint(self) -> str:
+        return self.base + "sparql"
+
+    def metric_download(self, slug: str, suffix: str) -> str:
+        """A metric's data package file as web/downloads.py serves it (docs/data-packages.md)."""
+        return f"{self.base}downloads/metric/{slug}.{suffix}"
+
+    def page(self, path: str) -> str:
+        """A page of the site (e.g. 'sdl', 'downloads'), for DCAT's foaf:page and homepages."""
+        return self.base + path
+
+    def package_descriptor(self, folder: str) -> str:
+        return f"{self.base}downloads/{folder}/datapackage.json"
+
     def median(self, slug: str, group: str, period: str) -> str:
         return self._id("metric", slug, "median", group, period)
 
@@ -259,13 +300,35 @@ UNIT_URIS: dict[str, str] = {
 }
 
 
+UNIT_CONCEPTS = f"{LACAT_CONCEPT}unit/"  # the start of every unit URI that is a lacat concept
+
+
 def unit_uri(unit: str) -> URIRef:
-    return URIRef(UNIT_URIS.get(unit, f"{LACAT_CONCEPT}unit/{unit}"))
+    return URIRef(UNIT_URIS.get(unit, UNIT_CONCEPTS + unit))
 
 
 def concept(scheme: str, notation: str) -> URIRef:
     """A concept of one of the lacat schemes (ontology/concepts), e.g. polarity/higher-is-better."""
     return URIRef(f"{LACAT_CONCEPT}{scheme}/{notation}")
+
+
+def concept_scheme(scheme: str) -> URIRef:
+    """A lacat concept scheme itself (ontology/concepts), e.g. sdl-status."""
+    return URIRef(f"{LACAT_CONCEPT}{scheme}")
+
+
+def instant_uri(day: date) -> URIRef:
+    """reference.data.gov.uk instant at the start of a day (a dated event such as a CA membership)."""
+    return URIRef(f"http://reference.data.gov.uk/id/gregorian-instant/{day.isoformat()}T00:00:00")
+
+
+def wikidata_uri(qid: str) -> URIRef:
+    return URIRef(f"http://www.wikidata.org/entity/{qid}")
+
+
+def github_repository_uri(repository: str) -> URIRef:
+    """A repository on GitHub named owner/name, where a source's files are kept."""
+    return URIRef(f"https://github.com/{repository}")
 
 
 def source_file_uri(uris: Uris, path: Path) -> URIRef:

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from core import periods
 from core.queries import iri, load_query
 from core.store import Row, Store
-from core.uris import LACAT_CONCEPT, UNIT_URIS, check_slug
+from core.uris import UNIT_CONCEPTS, UNIT_URIS, Uris, check_slug
 from datapackages.schemas import UNIT_RANGES
 from ingest.observations import period_sort_key
 
@@ -43,7 +43,7 @@ def notation(uri: str) -> str:
 def unit_notation(uri: str) -> str:
     if uri in _UNIT_NOTATION:
         return _UNIT_NOTATION[uri]
-    prefix = f"{LACAT_CONCEPT}unit/"
+    prefix = UNIT_CONCEPTS
     if uri.startswith(prefix):
         return uri[len(prefix):]
     raise PackagingError(f"unit {uri} has no notation known to the packager (core.uris.UNIT_URIS)")
@@ -180,7 +180,7 @@ def read_content(store: Store, base: str) -> Content:
     observations.sort(key=lambda o: (o["metric"], o["authority_code"], period_sort_key(o["period"])))
 
     england = []
-    for r in store.select(load_query("packages-england"), {"area": iri(base + "id/area/E92000001")}):
+    for r in store.select(load_query("packages-england"), {"area": iri(Uris(base).area("E92000001"))}):
         metric = _v(r, "metric")
         england.append({
             "metric": metrics[metric].slug, "gss_code": "E92000001", "area_name": "England",
@@ -191,7 +191,7 @@ def read_content(store: Store, base: str) -> Content:
     england.sort(key=lambda o: (o["metric"], period_sort_key(o["period"])))
 
     geography = [_source(r) for r in store.select(load_query("packages-geography-sources"),
-                                                  {"graph": ox.NamedNode(base + "graph/geography")})]
+                                                  {"graph": ox.NamedNode(Uris(base).graph("geography"))})]
     return Content(base, version, created, metrics, authorities, memberships, observations, england, geography)
 
 

@@ -22,6 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from core.figures import excel_format
+from core.uris import Uris
 from datapackages.cells import neutralise
 from datapackages.content import CC_BY_URI, LICENCE_NAMES, OGL_URI, Content, PackageSpec, Source, value_range
 from datapackages.schemas import AUTHORITIES, CAVEATS, ENGLAND, MEMBERSHIPS, METRICS, OBSERVATIONS, Column, Table
@@ -102,12 +103,12 @@ def descriptor(content: Content, spec: PackageSpec, files: dict[str, bytes]) -> 
     return {
         "profile": "tabular-data-package",
         "name": spec.name,
-        "id": content.base + "downloads/" + spec.folder + "/datapackage.json",
+        "id": Uris(content.base).package_descriptor(spec.folder),
         "title": spec.title,
         "description": spec.description,
         "version": content.version,
         "created": content.created,
-        "homepage": content.base + "downloads",
+        "homepage": Uris(content.base).page("downloads"),
         "keywords": keywords,
         "licenses": lic,
         "sources": [{"title": s.title, "path": s.landing or content.base} for s in sources],

@@ -7,14 +7,14 @@ from datetime import date
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, TIME, XSD
 
-from core.uris import LACAT, LACAT_CONCEPT, PREFIXES, STATGEO, Uris
+from core.uris import LACAT, PREFIXES, STATGEO, Uris, concept, instant_uri, wikidata_uri
 from ingest.geography.model import Register
 
 AUTHORITY_TYPE_SCHEME = "authority-type"
 
 
 def authority_type_concept(type_code: str) -> URIRef:
-    return URIRef(f"{LACAT_CONCEPT}{AUTHORITY_TYPE_SCHEME}/{type_code}")
+    return concept(AUTHORITY_TYPE_SCHEME, type_code)
 
 
 def _day(value: date) -> Literal:
@@ -24,7 +24,7 @@ def _day(value: date) -> Literal:
 def _instant(g: Graph, value: date) -> URIRef:
     # reference.data.gov.uk names every instant; reusing it means two memberships that begin on
     # the same day share one resource, and no local URI has to be minted for a point in time.
-    node = URIRef(f"http://reference.data.gov.uk/id/gregorian-instant/{value.isoformat()}T00:00:00")
+    node = instant_uri(value)
     g.add((node, RDF.type, TIME.Instant))
     g.add((node, TIME.inXSDDate, _day(value)))
     g.add((node, RDFS.label, Literal(value.isoformat())))
@@ -91,7 +91,7 @@ def register_graph(register: Register, uris: Uris, areas: list[dict[str, str]] |
         if a.opendatacommunities:
             g.add((node, OWL.sameAs, URIRef(a.opendatacommunities)))
         if a.wikidata:
-            g.add((node, OWL.sameAs, URIRef(f"http://www.wikidata.org/entity/{a.wikidata}")))
+            g.add((node, OWL.sameAs, wikidata_uri(a.wikidata)))
 
     for m in register.memberships:
         start = m.start.isoformat() if m.start else "unknown"
