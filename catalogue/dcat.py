@@ -99,7 +99,7 @@ def catalogue_graph(uris: Uris, records: list[DatasetRecord], metrics: list[Metr
         g.add((service, DCAT.servesDataset, ds))
         if rec.slug == "single-data-list":
             sdl_series(g, uris, rec, cat, organisation(g, uris, rec.publisher))
-            g.add((ds, FOAF.page, add_document(g, uris.page("sdl"), "The Single Data List in this catalogue")))
+            g.add((ds, FOAF.page, add_document(g, uris.site_page("sdl"), "The Single Data List in this catalogue")))
     for m in metrics:
         if m.published or m.ended:
             metric_dataset(g, uris, m, by_slug, cat, service, project, qb_datasets.get(m.slug))

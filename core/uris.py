@@ -182,7 +182,7 @@ class Uris:
         """A metric's data package file as web/downloads.py serves it (docs/data-packages.md)."""
         return f"{self.base}downloads/metric/{slug}.{suffix}"
 
-    def page(self, path: str) -> str:
+    def site_page(self, path: str) -> str:
         """A page of the site (e.g. 'sdl', 'downloads'), for DCAT's foaf:page and homepages."""
         return self.base + path
 

@@ -108,7 +108,7 @@ def descriptor(content: Content, spec: PackageSpec, files: dict[str, bytes]) -> 
         "description": spec.description,
         "version": content.version,
         "created": content.created,
-        "homepage": Uris(content.base).page("downloads"),
+        "homepage": Uris(content.base).site_page("downloads"),
         "keywords": keywords,
         "licenses": lic,
         "sources": [{"title": s.title, "path": s.landing or content.base} for s in sources],
