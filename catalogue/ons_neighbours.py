@@ -102,7 +102,7 @@ def _read_table(path: Path, table: OnsTable, rows: dict[str, list[tuple[Any, ...
             or any(header[2 + i] != f"Neighbour {i + 1}" for i in range(NEIGHBOURS)):
         problem(table.neighbours_sheet, HEADER_ROW, code_field,
                 f"expected the header '… local authority code', '… name', 'Neighbour 1' … 'Neighbour {NEIGHBOURS}' "
-                f"on row {HEADER_ROW}", "header")
+                f"on row {HEADER_ROW}", "header-row")
         return OnsLists(table, {}, {})
     dist_header = [_text(c) for c in matrix[HEADER_ROW - 1]] if len(matrix) >= HEADER_ROW else []
     columns = {c: j for j, c in enumerate(dist_header) if GSS.match(c)}

@@ -15,7 +15,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from catalogue.ons_neighbours import SOURCE, read_ons
+from catalogue.ons_neighbours import HEADER_ROW, SOURCE, read_ons
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
 from ingest.geography.load import load_register
@@ -218,6 +218,17 @@ def test_ranking_contradicted_by_the_distances_is_refused(tmp_path: Path, regist
         read_ons(_write_copy(tmp_path, change), register)
     assert "sheet 'Table 3'" in str(exc.value) and "row 5" in str(exc.value)
     assert "[neighbour-order]" in str(exc.value)
+
+
+def test_a_changed_header_is_refused_naming_the_sheet_and_row(tmp_path: Path, register: Register) -> None:
+    def change(sheet: str, rows: list[list]) -> None:
+        if sheet == "Table 1":
+            rows[HEADER_ROW - 1][3] = "Neighbour two"
+
+    with pytest.raises(SourceError) as exc:
+        read_ons(_write_copy(tmp_path, change), register)
+    text = str(exc.value)
+    assert "sheet 'Table 1'" in text and f"row {HEADER_ROW}" in text and "[header-row]" in text
 
 
 def test_unknown_council_code_is_refused(tmp_path: Path, register: Register) -> None:
