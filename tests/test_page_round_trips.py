@@ -22,7 +22,8 @@ BUDGET = {
     f"/doc/metric/{RECYCLING}?council=TRF": 0,
     f"/compare/{RECYCLING}/TRF": 0,  # the similar councils' figures: per build
     f"/compare/{RECYCLING}/TRF?group=custom&with=MAN&with=SLF": 2,  # a custom pick is fetched each time
-    f"/combined-authorities?metric={RECYCLING}": 1,
+    f"/combined-authorities?metric={RECYCLING}": 0,  # members' figures for each metric: per build
+    f"/combined-authorities.csv?metric={RECYCLING}": 0,
     "/authorities": 0,
     "/authorities?type=MD&q=bir": 0,
     "/changes": 0,

@@ -306,6 +306,14 @@ def combined_authorities():
 
 
 def combined_rows(m: Metric) -> list[dict[str, object]]:
+    """Each operating combined authority's members' aggregate for `m` in its latest period: once
+    per build, metric and day (membership and "operating" are judged against today). Callers must
+    not change the rows."""
+    return memo_per_build("combined-rows", get_store(), (m.slug, date.today().isoformat()),
+                          lambda: _combined_rows(m))
+
+
+def _combined_rows(m: Metric) -> list[dict[str, object]]:
     c = cat()
     cas = sorted((x for x in c.authorities.values() if x.type_code in COMBINED_TYPES and x.current),
                  key=lambda x: x.label)
