@@ -16,7 +16,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, get_template_attribute, redirect, render_template, request
+from markupsafe import Markup
 
 from catalogue.reports import BY_NAME, REPORTS, run_report
 from core import periods
@@ -215,26 +216,43 @@ def _read_dataset_items(store: Store) -> list[Item]:
     return sorted(items.values(), key=lambda i: (["source", "metric", "sdl"].index(i.kind), i.identifier, i.title))
 
 
+def _finder() -> tuple[list[tuple[Item, dict[str, dict[str, str]]]], dict[str, dict[str, str]]]:
+    """Each item with its facet values, and every facet's options, once per build: a request only
+    filters and counts (working them out for every item on every request was most of the page)."""
+    def compute() -> tuple[list[tuple[Item, dict[str, dict[str, str]]]], dict[str, dict[str, str]]]:
+        pairs = [(item, item.facet_values()) for item in _dataset_items()]
+        options: dict[str, dict[str, str]] = {key: {} for key, _ in FACETS}
+        for _, values in pairs:
+            for key, _ in FACETS:
+                options[key].update(values[key])
+        return pairs, options
+
+    return per_build("dataset-facets", get_store(), compute)
+
+
+def rendered_results() -> dict[str, Markup]:
+    """Each dataset's entry in the finder's results, rendered once per build: the entries do not
+    depend on the request, only which of them are shown."""
+    def render() -> dict[str, Markup]:
+        result = get_template_attribute("partials/dataset-result.html", "result")
+        return {item.uri: result(item, KIND_LABELS) for item in _dataset_items()}
+
+    return per_build("dataset-results", get_store(), render)
+
+
 @bp.route("/datasets")
 def datasets():
-    items = _dataset_items()
+    pairs, all_options = _finder()
     q = request.args.get("q", "").strip()[:200]
     chosen = {key: set(request.args.getlist(key)) for key, _ in FACETS}
-    results = []
-    for item in items:
-        if q and not item.matches(q):
-            continue
-        values = item.facet_values()
-        if all(not sel or sel & set(values[key]) for key, sel in chosen.items()):
-            results.append(item)
+    results = [(item, values) for item, values in pairs if (not q or item.matches(q))
+               and all(not sel or sel & set(values[key]) for key, sel in chosen.items())]
     facets = []
     for key, label in FACETS:
-        options: dict[str, str] = {}
+        options = all_options[key]
         counts: Counter[str] = Counter()
-        for item in items:
-            options.update(item.facet_values()[key])
-        for item in results:
-            counts.update(item.facet_values()[key].keys())
+        for _, values in results:
+            counts.update(values[key].keys())
         facets.append({
             "key": key, "label": label,
             "options": sorted(({"value": v, "label": lab, "count": counts.get(v, 0), "checked": v in chosen[key]}
@@ -242,8 +260,8 @@ def datasets():
         })
     active = [(key, v, dict((o["value"], o["label"]) for f in facets if f["key"] == key for o in f["options"])
                .get(v, v)) for key, sel in chosen.items() for v in sorted(sel)]
-    return render_template("datasets.html", title="Find datasets", items=results, total=len(items), q=q,
-                           facets=facets, active=active, kind_labels=KIND_LABELS,
+    return render_template("datasets.html", title="Find datasets", items=[i for i, _ in results], total=len(pairs), q=q,
+                           facets=facets, active=active, rendered=rendered_results(),
                            breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Datasets"}])
 
 

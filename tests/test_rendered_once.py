@@ -1,11 +1,13 @@
-"""The metric page's values table is assembled from rows rendered once per build
-(web/metric_page.value_rows). It must read exactly as the table rendered cell by cell on each
-request did: the reference below is that template loop, rendered here from the same rows."""
+"""Parts of pages rendered once per build and assembled per request (the metric page's values
+table, web/metric_page.value_rows; the datasets finder's results, web/catalogue_pages) must read
+exactly as the per-request rendering did: the references below are those template loops,
+rendered here from the same rows."""
 
 from __future__ import annotations
 
 import pytest
 
+from web.catalogue_pages import KIND_LABELS, _dataset_items
 from web.metric_lookup import cat
 from web.metric_page import latest_values, sort_rows
 
@@ -64,3 +66,38 @@ def test_sorting_keeps_every_row_once(app) -> None:
                 assert sorted(str(r["code"]) for r in ordered) == sorted(str(r["code"]) for r in rows)
                 if sort == "value":  # councils without a value come last, whichever the order
                     assert ordered[-1]["value"] is None and ordered[0]["value"] is not None
+
+
+# The finder's results as datasets.html rendered them before the entries were kept per build.
+DATASETS_REFERENCE = """\
+        {% for i in items %}
+        <li class="lacat-result" data-kind="{{ i.kind }}">
+          <h2 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" href="{{ i.uri|local }}">{% if i.kind == "sdl" %}{{ i.identifier }} {% endif %}{{ i.title }}</a></h2>
+          <p class="govuk-body-s govuk-!-margin-bottom-1"><strong class="govuk-tag govuk-tag--{{ {'source': 'blue', 'metric': 'green', 'sdl': 'purple'}[i.kind] }}">{{ kind_labels[i.kind] }}</strong>
+            {% if i.publisher %} Published by {{ i.publisher }}.{% endif %}
+            {% if i.frequency %} Frequency: {{ i.frequency }}.{% endif %}
+            {% if i.kind == "sdl" %} {{ i.sdl_status }}.{% endif %}</p>
+          {% if i.collections %}
+          <p class="govuk-body-s govuk-!-margin-bottom-1">Single Data List returns:
+            {% for ref, name in i.collections|dictsort %}<a class="govuk-link" href="/doc/sdl-collection/{{ ref }}">{{ ref }} {{ name }}</a>{% if not loop.last %}; {% endif %}{% endfor %}</p>
+          {% endif %}
+          {% if i.kind != "metric" %}
+          <p class="govuk-body-s">Metrics using it:
+            {% if i.metrics %}{% for uri, name in i.metrics|dictsort(by="value") %}<a class="govuk-link" href="{{ uri|local }}">{{ name }}</a>{% if not loop.last %}; {% endif %}{% endfor %}{% else %}none published here{% endif %}</p>
+          {% endif %}
+        </li>
+        {% endfor %}
+"""
+
+
+@pytest.mark.parametrize("query", ["", "kind=metric&sdl_status=not-from-an-sdl-return", "q=waste"])
+def test_dataset_results_read_as_the_per_request_rendering(app, client, query) -> None:
+    client.get(f"/datasets?{query}")
+    html = client.get(f"/datasets?{query}").get_data(as_text=True)
+    shown = html[html.index('<ul class="govuk-list" id="results">\n') + len('<ul class="govuk-list" id="results">\n'):]
+    shown = shown[:shown.index("      </ul>")]
+    with app.test_request_context(f"/datasets?{query}"):
+        items = [i for i in _dataset_items() if f'href="{app.jinja_env.filters["local"](i.uri)}"' in shown]
+        expected = app.jinja_env.from_string(DATASETS_REFERENCE).render(items=items, kind_labels=KIND_LABELS)
+    assert len(items) > 10
+    assert shown == expected
