@@ -109,24 +109,24 @@ def asks_for_html(accept: MIMEAccept) -> bool:
     return any(v in HTML_MEDIA for v, q in accept if q > 0)
 
 
-def choose_format(shape: QueryShape, asked: str | None, accept: MIMEAccept, method: str) -> str:
-    """The format key for this query: ?format= (`asked`) wins, else the Accept header; 406 if none
-    fits. "html" is the query page's own table."""
-    keys = formats_for(shape.form)
+def choose_format(form: str, asked: str | None, accept: MIMEAccept, method: str) -> str:
+    """The format key for a query of this form (SELECT, ASK, CONSTRUCT, DESCRIBE): ?format=
+    (`asked`) wins, else the Accept header; 406 if none fits. "html" is the query page's own table."""
+    keys = formats_for(form)
     if asked:
         if asked.lower() == "html":
             return "html"
-        named = format_by_name(asked, shape.form)
+        named = format_by_name(asked, form)
         if named:
             return named
-        raise ProtocolError(406, f"Format '{asked}' is not available for a {shape.form} query; "
+        raise ProtocolError(406, f"Format '{asked}' is not available for a {form} query; "
                                  f"choose one of: {', '.join(keys)}.")
     if method == "GET" and asks_for_html(accept):
         return HTML.key
     key = negotiate(accept, keys)
     if key is None:
         offered = ", ".join(FORMATS[k].media_type for k in keys)
-        raise ProtocolError(406, f"None of the accepted media types can represent a {shape.form} result; "
+        raise ProtocolError(406, f"None of the accepted media types can represent a {form} result; "
                                  f"this endpoint offers: {offered}.")
     return key
 

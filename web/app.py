@@ -31,6 +31,7 @@ from web import (
     security,
     similar_pages,
     sparql_endpoint,
+    sparql_lane,
 )
 from web.current import SETTINGS_KEY, STORE_KEY
 
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     security.install(app)
+    # SPARQL protocol queries are answered before Flask's routing (web/sparql_lane.py).
+    app.wsgi_app = sparql_lane.SparqlLane(app)  # type: ignore[method-assign]
 
     @app.errorhandler(StoreUnavailable)
     def _unavailable(exc: StoreUnavailable):

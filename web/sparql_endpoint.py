@@ -36,18 +36,19 @@ from sparql.protocol import (
 )
 from web.current import get_store
 from web.current import settings as get_settings
+from web.security import set_missing
 
 bp = Blueprint("sparql_endpoint", __name__)
 
 HTML_ROWS = 1000  # rows shown in the HTML table; the other formats return everything
 
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, Accept, If-None-Match, If-Modified-Since",
-    "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Type",
-    "Access-Control-Max-Age": "86400",
-}
+_CORS = [
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Content-Type, Accept, If-None-Match, If-Modified-Since"),
+    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Type"),
+    ("Access-Control-Max-Age", "86400"),
+]
 
 
 def _plain(status: int, message: str) -> Response:
@@ -69,13 +70,16 @@ def _stream(chunks: list[bytes]) -> Iterator[bytes]:
     yield from chunks
 
 
+def cors(response: Response) -> Response:
+    """The endpoint's CORS headers and `Vary: Accept`, on every /sparql response."""
+    set_missing(response, _CORS)
+    response.headers.add("Vary", "Accept")
+    return response
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
-    if request.path == "/sparql":
-        for k, v in _CORS.items():
-            response.headers.setdefault(k, v)
-        response.headers.add("Vary", "Accept")
-    return response
+    return cors(response) if request.path == "/sparql" else response
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
@@ -100,7 +104,7 @@ def sparql() -> Response:
                 return _page(settings)
             return _service_description(get_store())
         shape = check(query, settings)
-        fmt = choose_format(shape, request.values.get("format") or request.values.get("output"),
+        fmt = choose_format(shape.form, request.values.get("format") or request.values.get("output"),
                             request.accept_mimetypes, request.method)
     except (ProtocolError, GuardError) as exc:
         if html_form:
@@ -109,12 +113,21 @@ def sparql() -> Response:
     store = get_store()
     if fmt == "html":
         return _html_results(store, settings, query, shape, defaults, named)
+    return answer_query(store, settings, request.method, query, shape, fmt, defaults, named,
+                        request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"))
+
+
+def answer_query(store: Store, settings: Settings, method: str, query: str, shape: QueryShape, fmt: str,
+                 defaults: list[str] | None, named: list[str] | None, if_none_match: str | None,
+                 if_modified_since: str | None) -> Response:
+    """The answer to a checked query in a result format: a 304 or a cached copy for a repeated GET,
+    else the query run (in this process if the guard proved it cheap, else in a worker). Shared by
+    the route and web.sparql_lane, which calls it without Flask's routing."""
     info = store.info
     key = "\x00".join([fmt, query, "|".join(defaults or ["-"]), "|".join(named or ["-"])])
-    cacheable = request.method == "GET"
+    cacheable = method == "GET"
     tag = etag(info.version, key)
-    if cacheable and not_modified(tag, info.built_at, request.headers.get("If-None-Match"),
-                                  request.headers.get("If-Modified-Since")):
+    if cacheable and not_modified(tag, info.built_at, if_none_match, if_modified_since):
         return _validators(Response(status=304), tag, info.built_at)
     cache = cache_for(settings)
     cache_key = info.version + "\x00" + key

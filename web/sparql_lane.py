@@ -1,0 +1,104 @@
+"""A lean path for SPARQL protocol queries, in front of Flask's routing.
+
+A DESCRIBE of one resource takes about 0.1 ms in the engine, but Flask's machinery around it
+(request and app contexts, routing, the session, the after-request hooks) cost about 0.4 ms more
+per request, most of the gap to the Oxigraph server (docs/scaling.md). This WSGI middleware
+answers GET and POST /sparql query requests in a result format itself, with the functions the
+route uses: sparql.protocol's request parsing and negotiation, sparql.guard, and
+web.sparql_endpoint.answer_query with the route's CORS and security headers. So the answer is the
+route's, every query is still checked by the guard, and a query not proved cheap still runs in an
+isolated worker with its hard time limit.
+
+Everything else goes to Flask unchanged, the body put back as it came: the query page and its
+HTML table, the service description, OPTIONS and other methods, a POST without a length, and any
+request refused before its query runs (a protocol or guard error, an unreadable store), so every
+error response is still made in one place.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from flask import Flask, Response
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Request
+
+from core.settings import Settings
+from sparql.guard import check
+from sparql.protocol import choose_format, read_query
+from web.current import SETTINGS_KEY, STORE_KEY
+from web.security import add_headers
+from web.sparql_endpoint import answer_query, cors
+
+PATH = "/sparql"
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+@lru_cache(maxsize=256)
+def _format(form: str, asked: str | None, accept: str | None, method: str) -> str:
+    """choose_format, once per distinct (form, ?format=, Accept, method): clients send the same few
+    Accept headers, and parsing and matching one cost more than a small query."""
+    return choose_format(form, asked, parse_accept_header(accept, MIMEAccept), method)
+
+
+class SparqlLane:
+    """WSGI middleware over a Flask app's `wsgi_app`, installed by web.app.create_app."""
+
+    def __init__(self, app: Flask) -> None:
+        self.flask: WSGIApp = app.wsgi_app
+        self.settings: Settings = app.config[SETTINGS_KEY]
+        self.live = app.extensions[STORE_KEY]
+        # Flask's own request limits, which a plain werkzeug request does not read from the app.
+        self.limits = {"max_content_length": app.config.get("MAX_CONTENT_LENGTH"),
+                       "max_form_memory_size": app.config.get("MAX_FORM_MEMORY_SIZE", 500_000),
+                       "max_form_parts": app.config.get("MAX_FORM_PARTS", 1000)}
+        self.answered = 0  # requests answered here, without Flask (for tests)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") != PATH or method not in ("GET", "POST"):
+            return self.flask(environ, start_response)
+        response = self._answer(environ, method)
+        if response is None:
+            return self.flask(environ, start_response)
+        self.answered += 1
+        return response(environ, start_response)
+
+    def _answer(self, environ: dict, method: str) -> Response | None:
+        settings = self.settings
+        body: io.BytesIO | None = None
+        if method == "POST":
+            length = environ.get("CONTENT_LENGTH") or ""
+            if not length.isdigit() or int(length) > settings.max_query_bytes * 4:
+                return None
+            # Read once and put back, so that Flask reads the same bytes if it answers instead.
+            body = io.BytesIO(environ["wsgi.input"].read(int(length)))
+            environ["wsgi.input"] = body
+        query = None
+        try:
+            request = Request(environ)
+            for name, value in self.limits.items():
+                setattr(request, name, value)
+            query, defaults, named = read_query(
+                settings, method, request.args, request.mimetype, request.mimetype_params,
+                request.content_length, lambda: request.form, lambda: request.get_data(cache=False))
+            fmt = ""
+            if query is not None:
+                shape = check(query, settings)
+                fmt = _format(shape.form, request.values.get("format") or request.values.get("output"),
+                              environ.get("HTTP_ACCEPT"), method)
+            store = self.live.current() if fmt not in ("", "html") else None
+        except Exception:  # noqa: BLE001 -- whatever refuses a request, Flask's route says so, in one place
+            store = None
+        if store is None or query is None:
+            if body is not None:
+                body.seek(0)
+            return None
+        response = answer_query(store, settings, method, query, shape, fmt, defaults, named,
+                                environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"))
+        return add_headers(cors(response), secrets.token_urlsafe(16))
