@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.queries import iri, select
 from web.catalogue_pages import KIND_LABELS, _dataset_items
+from web.current import get_store
+from web.explorer_compare import explorer_authority
+from web.learn_from import for_authority
 from web.metric_lookup import cat
 from web.metric_page import latest_values, sort_rows
 
@@ -101,3 +105,21 @@ def test_dataset_results_read_as_the_per_request_rendering(app, client, query) -
         expected = app.jinja_env.from_string(DATASETS_REFERENCE).render(items=items, kind_labels=KIND_LABELS)
     assert len(items) > 10
     assert shown == expected
+
+
+@pytest.mark.parametrize("code", ["BIR", "GMCA", "KEN"])
+def test_council_page_explorer_section_reads_as_the_included_partial(app, client, code) -> None:
+    """The metrics and learn-from sections are rendered once per build, council and day; the page
+    holds them exactly where authority.html included the partial, with the same text around."""
+    client.get(f"/doc/authority/{code}")
+    html = client.get(f"/doc/authority/{code}").get_data(as_text=True)
+    with app.test_request_context(f"/doc/authority/{code}"):
+        uri = cat().authorities[code].uri
+        a = select(get_store(), "authority", authority=iri(uri))[0]
+        section = app.jinja_env.from_string('{% include "partials/authority-explorer.html" %}').render(
+            a=a, ex=explorer_authority(code), learn_from=for_authority(get_store(), uri))
+    assert "Councils like yours" in section or code == "GMCA"
+    assert html.count(section) == 1
+    after = html[html.index(section) + len(section):]
+    # authority.html had a blank line between the include and the next section
+    assert after.startswith(('\n<h2 class="govuk-heading-m">Elsewhere</h2>', '\n<h2 class="govuk-heading-s">This data'))

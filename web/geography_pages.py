@@ -6,14 +6,16 @@ import re
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request
+from markupsafe import Markup
 
 from core.queries import iri, select
+from core.store import Store
 from web import structured_data
 from web.current import get_store, settings
 from web.explorer_compare import explorer_authority
 from web.learn_from import for_authority
 from web.linked_data import alternates, document, html_view
-from web.per_build import grouped_per_build, rows_per_build
+from web.per_build import grouped_per_build, memo_per_build, rows_per_build
 
 bp = Blueprint("geography_pages", __name__)
 
@@ -102,6 +104,14 @@ def latest_inspection(rows: list[dict[str, object]]) -> dict[str, object] | None
             "uri": str(mine[0]["inspection"]), "judgements": [(str(r["areaLabel"]), str(r["gradeLabel"])) for r in mine]}
 
 
+def _explorer_section(store: Store, code: str, uri: str, a: dict[str, object]) -> Markup:
+    """The council's metrics and learn-from sections, rendered once per build, council and day:
+    they are most of the page's template work and depend on nothing in the request."""
+    return memo_per_build("authority-explorer-html", store, (code, date.today().isoformat()), lambda: Markup(
+        render_template("partials/authority-explorer.html", a=a, ex=explorer_authority(code),
+                        learn_from=for_authority(store, uri))))
+
+
 @html_view("authority")
 def authority_page(rest: str):
     if GSS.match(rest):
@@ -142,8 +152,7 @@ def authority_page(rest: str):
         links=links,
         schema_org=structured_data.council(a, settings().base_uri, former_codes, links),
         inspection=latest_inspection(rows("authority-inspections")),
-        ex=explorer_authority(rest),
-        learn_from=for_authority(store, uri),
+        explorer=_explorer_section(store, rest, uri, a),
         alternates=alternates(f"authority/{rest}"),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Councils", "href": "/authorities"}],
         today=today,
