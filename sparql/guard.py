@@ -36,6 +36,8 @@ class QueryShape:
     outer_values: bool = False  # a VALUES block after the WHERE group (so a LIMIT cannot be appended)
     # Provably cheap (see cheap()): answered in the web process, without the hop to a worker.
     cheap: bool = False
+    # Uses a prefixed name: without one the engine need not be given the catalogue's prefixes.
+    pnames: bool = True
 
 
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
@@ -160,7 +162,7 @@ def check(query: str, settings: Settings) -> QueryShape:
     if not form:
         raise GuardError(400, "Query syntax error: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
     return QueryShape(form=form, has_dataset=has_dataset, limit=limit, depth=max_depth, patterns=patterns,
-                      outer_values=outer_values, cheap=cheap(toks))
+                      outer_values=outer_values, cheap=cheap(toks), pnames=any(k == "pname" for k, _ in toks))
 
 
 _CONSTANT = {"iri", "pname"}

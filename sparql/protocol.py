@@ -168,6 +168,8 @@ def _job(store: Store, settings: Settings, query: str, shape: QueryShape, fmt: s
         use_union=not shape.has_dataset,
         timeout_s=settings.query_timeout_s,
         base_iri=settings.base_uri,
+        prefixes=shape.pnames,
+        bounded=shape.cheap,
     )
     if job.count_rows and shape.form == "SELECT" and shape.limit is None and not shape.outer_values:
         # The engine stops at one row past the limit: no query answers more than it may send,

@@ -109,3 +109,13 @@ def test_appended_limit_keeps_the_row_limit_comments_and_trailing_values(built_v
     assert r.status_code == 200 and len(r.json["results"]["bindings"]) >= 3
     many = "SELECT ?s WHERE { ?s rdfs:label ?l } VALUES ?x { 1 2 }"
     assert c.get("/sparql", query_string={"query": many}, headers=json_accept).status_code == 400
+
+
+def test_cheap_describe_keeps_the_row_limit(built_var: Path) -> None:
+    """A DESCRIBE answered in process is held whole and counted after: still refused past the limit."""
+    client = create_app(Settings.from_env(var_dir=built_var, max_result_rows=3)).test_client()
+    headers = {"Content-Type": "application/sparql-query", "Accept": "text/turtle"}
+    r = client.post("/sparql", data=f"DESCRIBE <{BIR}>", headers=headers)
+    assert r.status_code == 400 and "more than 3 results" in r.text
+    r = client.post("/sparql", data=f"SELECT ?o {{ <{BIR}> a ?o }} LIMIT 2", headers={**headers, "Accept": "text/csv"})
+    assert r.status_code == 200

@@ -8,6 +8,7 @@ from gunicorn.app.base import BaseApplication
 
 from core.settings import Settings
 from core.store import BaseMismatch, LiveStore, StoreUnavailable, read_pointer
+from web.access_log import AccessLogger
 from web.app import create_app
 
 
@@ -52,6 +53,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
         "accesslog": "-",
+        "logger_class": AccessLogger,
         "errorlog": "-",
         "loglevel": "info",
     }
