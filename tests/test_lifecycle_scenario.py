@@ -1,8 +1,9 @@
-"""The maintenance of a metric definition from start to finish, in a copy of the records folder:
-scaffold, a failing check with file, line, field and rule, fix, propose, approve, publish, change
-the definition, publish version 2; then one real build of the catalogue from that folder, where
-version 1 still dereferences, the history page shows the diff and the Atom feed lists both events.
-Refused operations (no approval, no caveats, no change note) change no file."""
+"""The maintenance of a metric definition from start to finish, in a copy of the records folder
+(its adult social care metrics, tests/helpers.py): scaffold, a failing check with file, line,
+field and rule, fix, propose, approve, publish, change the definition, publish version 2; then one
+real build of the catalogue from that folder, where version 1 still dereferences, the history
+page shows the diff and the Atom feed lists both events. Refused operations (no approval, no
+caveats, no change note) change no file."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import yaml
 from catalogue.build import run_build
 from core.settings import PROJECT_ROOT, Settings
 from core.store import LiveStore
+from tests.helpers import small_records
 from web.app import create_app
 
 pytestmark = pytest.mark.slow  # the scenario ends in a real build
@@ -64,8 +66,7 @@ def complete_record() -> str:
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("lifecycle")
-    records = root / "records"
-    shutil.copytree(PROJECT_ROOT / "catalogue" / "records", records)
+    records = small_records(root / "records")
     (records / "metrics" / f"{REPLACED}.yaml").unlink()
     shutil.rmtree(records / "metrics" / "history" / REPLACED)
     record = records / "metrics" / f"{SLUG}.yaml"
