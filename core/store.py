@@ -8,13 +8,13 @@ Readers open stores read-only and re-open when the pointer changes.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import requests
 
 from core.settings import Settings
+from core.sparql_lexer import QuerySyntaxError, names_dataset, tokens
 from core.staging import promote, prune, staging_folder, write_pointer
 from core.uris import Uris
 
@@ -218,7 +219,7 @@ class RemoteStore:
         # The catalogue's default graph is the union of its named graphs. Servers differ in how
         # (or whether) they offer that, so name every graph as the protocol's default graph.
         params: list[tuple[str, str]] = []
-        if dataset and not _FROM.search(query):
+        if dataset:
             graphs = self.graphs()
             params = [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         # The URL-encoded form POST: every SPARQL 1.1 server takes it (Virtuoso 7.2 does not answer
@@ -232,22 +233,32 @@ class RemoteStore:
         response.raise_for_status()
         return response
 
+    def _run(self, query: str, bindings: dict[str, Term] | None, accept: str) -> requests.Response:
+        return self._post(self._bind(query, bindings), accept, dataset=not _names_dataset(query))
+
     def select(self, query: str, bindings: dict[str, Term] | None = None) -> list[Row]:
-        response = self._post(self._bind(query, bindings), "application/sparql-results+json")
+        response = self._run(query, bindings, "application/sparql-results+json")
         rows = []
         for binding in response.json()["results"]["bindings"]:
             rows.append({k: _json_term(v) for k, v in binding.items()})
         return rows
 
     def ask(self, query: str, bindings: dict[str, Term] | None = None) -> bool:
-        return bool(self._post(self._bind(query, bindings), "application/sparql-results+json").json()["boolean"])
+        return bool(self._run(query, bindings, "application/sparql-results+json").json()["boolean"])
 
     def construct(self, query: str, bindings: dict[str, Term] | None = None) -> list[ox.Triple]:
-        response = self._post(self._bind(query, bindings), "application/n-triples")
+        response = self._run(query, bindings, "application/n-triples")
         return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
 
 
-_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+@lru_cache(maxsize=512)
+def _names_dataset(query: str) -> bool:
+    """Whether a query names its own dataset (FROM), which the server then honours instead of the
+    catalogue's graphs. Read from its tokens: a variable ?from or a comment saying "from" is not one."""
+    try:
+        return names_dataset(tokens(query))
+    except QuerySyntaxError:
+        return False  # the server answers with its own syntax error
 
 
 def _build_time(build_id: str) -> float:

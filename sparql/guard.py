@@ -5,21 +5,18 @@ a query nested a few thousand brackets deep crashes the process (stack overflow)
 hundred-odd triple patterns on one subject keeps the planner busy for seconds to minutes, and
 `SERVICE` makes real HTTP requests to any address (server-side request forgery). So every query
 is first split into SPARQL tokens by a small lexer that never recurses, and refused when it is
-too large, too deep, has too many patterns, uses `SERVICE` or is an update.
-
-The lexer errs on the side of refusing: a comment ends at any line break the engine could
-recognise, a string only contains the escapes the grammar allows, and anything it cannot
-classify is refused, so text it treats as inert (comments, strings, IRIs) is never code to the
-engine.
+too large, too deep, has too many patterns, uses `SERVICE` or is an update. The lexer
+(core/sparql_lexer.py) refuses what it cannot classify, so text it treats as inert (comments,
+strings, IRIs) is never code to the engine.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from core.problems import StatusError
 from core.settings import Settings
+from core.sparql_lexer import CLOSE, OPEN, QuerySyntaxError, names_dataset, tokens
 
 
 class GuardError(StatusError):
@@ -40,63 +37,8 @@ class QueryShape:
     pnames: bool = True
 
 
-_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_ECHAR = r"\\[tbnrf\"'\\]"
-_PN_CHARS_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_PN_CHARS_U = _PN_CHARS_BASE + "_"
-_PN_CHARS = _PN_CHARS_U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_PREFIX = rf"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = (
-    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
-)
-
-# Order matters: the first alternative that matches at a position wins.
-_TOKEN = re.compile(
-    "|".join(
-        [
-            r"(?P<ws>[ \t\r\n]+)",
-            # A comment stops at any character some engine might treat as a line break.
-            r"(?P<comment>#[^\r\n\x0b\x0c\x85\u2028\u2029]*)",
-            rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
-            rf"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*'''"
-            rf"|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|{_ECHAR}|{_UCHAR}))*\"\"\""
-            rf"|'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*'"
-            rf"|\"(?:[^\"\\\n\r]|{_ECHAR}|{_UCHAR})*\")",
-            rf"(?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
-            rf"(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)",
-            rf"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
-            r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
-            r"(?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
-            r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
-            r"(?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*+\-/|!^=<>?$])",
-        ]
-    )
-)
-
 _QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-_OPEN = {"{", "(", "["}
-_CLOSE = {"}", ")", "]"}
-
-
-def tokens(query: str) -> list[tuple[str, str]]:
-    """(kind, text) of every token except whitespace and comments; refuses what it cannot lex."""
-    out: list[tuple[str, str]] = []
-    pos, end = 0, len(query)
-    while pos < end:
-        m = _TOKEN.match(query, pos)
-        if m is None or m.end() == pos:
-            snippet = query[pos : pos + 20].splitlines()[0] if query[pos:pos + 20].strip() else repr(query[pos])
-            raise GuardError(400, f"Query syntax error near: {snippet}")
-        kind = m.lastgroup or ""
-        if kind not in ("ws", "comment"):
-            out.append((kind, m.group()))
-        pos = m.end()
-    return out
 
 
 def check(query: str, settings: Settings) -> QueryShape:
@@ -105,17 +47,19 @@ def check(query: str, settings: Settings) -> QueryShape:
     if size > settings.max_query_bytes:
         raise GuardError(413, f"The query is {size:,} bytes; this endpoint accepts at most "
                               f"{settings.max_query_bytes:,}.")
-    toks = tokens(query)
+    try:
+        toks = tokens(query)
+    except QuerySyntaxError as exc:
+        raise GuardError(400, str(exc)) from None
     depth = max_depth = 0
     paren_depth = 0
     patterns = 0
     form = ""
-    has_dataset = False
     limit: int | None = None
     outer_values = False
     for i, (kind, text) in enumerate(toks):
         if kind == "punct":
-            if text in _OPEN:
+            if text in OPEN:
                 depth += 1
                 max_depth = max(max_depth, depth)
                 if text == "(":
@@ -125,7 +69,7 @@ def check(query: str, settings: Settings) -> QueryShape:
                 if max_depth > settings.max_query_depth:
                     raise GuardError(400, f"The query nests brackets more than {settings.max_query_depth} "
                                           "deep, the most this endpoint accepts.")
-            elif text in _CLOSE:
+            elif text in CLOSE:
                 depth -= 1
                 if text == ")":
                     paren_depth -= 1
@@ -145,8 +89,6 @@ def check(query: str, settings: Settings) -> QueryShape:
             raise GuardError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
         if not form and word in _QUERY_FORMS:
             form = word
-        if word == "FROM" and depth == 0:
-            has_dataset = True
         if word == "VALUES" and depth == 0:
             outer_values = True
         if word == "LIMIT" and depth == 0 and i + 1 < len(toks) and toks[i + 1][0] == "number":
@@ -161,7 +103,7 @@ def check(query: str, settings: Settings) -> QueryShape:
                               f"{settings.max_query_patterns}. Split it into smaller queries.")
     if not form:
         raise GuardError(400, "Query syntax error: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
-    return QueryShape(form=form, has_dataset=has_dataset, limit=limit, depth=max_depth, patterns=patterns,
+    return QueryShape(form=form, has_dataset=names_dataset(toks), limit=limit, depth=max_depth, patterns=patterns,
                       outer_values=outer_values, cheap=cheap(toks), pnames=any(k == "pname" for k, _ in toks))
 
 

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from core.settings import Settings
+from core.sparql_lexer import names_dataset, tokens
 from core.store import read_pointer
 from sparql.guard import GuardError, check
 from sparql.pool import Job, QueryFailed, QueryPool
@@ -119,6 +120,22 @@ def test_shape(limits: Settings) -> None:
     assert (shape.form, shape.has_dataset, shape.limit) == ("SELECT", True, 10)
     assert check("ASK { ?s ?p ?o }", limits).limit is None
     assert check("DESCRIBE <http://e/x>", limits).form == "DESCRIBE"
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("SELECT * FROM <http://e/g> { ?s ?p ?o }", True),
+    ("select * from named <http://e/g> { GRAPH ?g { ?s ?p ?o } }", True),
+    ("PREFIX ex: <http://e/> SELECT * FROM ex:g WHERE { ?s ?p ?o }", True),
+    # The word in any other role names no dataset: the remote backend then sends the catalogue's graphs.
+    ("SELECT ?from WHERE { ?s <http://e/operationalFrom> ?from }", False),
+    ("# Where the figures come from\nSELECT * { ?s ?p ?o }", False),
+    ('SELECT * { ?s ?p "from <http://e/g>" }', False),
+    ("SELECT * { ?s <http://e/from> ?o }", False),
+    ("SELECT * { ?s ?p $from }", False),
+])
+def test_dataset_clause_is_the_keyword_only(limits: Settings, query: str, named: bool) -> None:
+    assert check(query, limits).has_dataset is named
+    assert names_dataset(tokens(query)) is named
 
 
 # ---------------------------------------------------------------------------------------------
