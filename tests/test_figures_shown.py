@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from core.figures import d3_format, excel_format, figure, rounded
 from core.settings import PROJECT_ROOT
-from datapackages.content import package_specs, read_content
+from datapackages.content import Content, package_specs, read_content
 from datapackages.writer import workbook, write_package
 
 RECORDS = PROJECT_ROOT / "catalogue" / "records"
@@ -109,8 +109,13 @@ def test_chart_tooltips_and_axes_use_the_source_precision(client, slug: str, fmt
     assert formats == {fmt}, formats
 
 
-def test_spreadsheet_cells_keep_the_value_and_show_the_precision(store, settings, tmp_path) -> None:
-    content = read_content(store, settings.base_uri)
+@pytest.fixture(scope="module")
+def content(store, settings) -> Content:
+    """What the data packages are made from, read from the store once for this file's tests."""
+    return read_content(store, settings.base_uri)
+
+
+def test_spreadsheet_cells_keep_the_value_and_show_the_precision(content: Content, tmp_path) -> None:
     spec = next(s for s in package_specs(content) if s.kind == "metric" and s.ident == "defra-household-recycling-rate")
     _folder, desc = write_package(content, spec, tmp_path)
     wb = load_workbook(io.BytesIO(workbook(content, spec, desc)))
@@ -123,8 +128,7 @@ def test_spreadsheet_cells_keep_the_value_and_show_the_precision(store, settings
     assert median.value is None or median.number_format == "#,##0.0"
 
 
-def test_package_metrics_carry_their_precision(store, settings) -> None:
-    content = read_content(store, settings.base_uri)
+def test_package_metrics_carry_their_precision(content: Content) -> None:
     places = {m.slug: m.decimal_places for m in content.metrics.values()}
     assert places["fe-skills-achievements-per-100000"] == 0
     assert places["asc2-service-user-quality-of-life"] == 3
