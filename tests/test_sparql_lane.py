@@ -69,7 +69,7 @@ def _request(client: Client, method: str, args, body, headers) -> Response:
 def _comparable(response: Response) -> tuple:
     """Status, headers in order and body, less the CSP nonce (random in each response)."""
     headers = [(k, re.sub(r"nonce-[\w-]+", "nonce", v)) for k, v in response.headers.items()]
-    return response.status_code, headers, re.sub(rb'nonce="[\w-]+"', b"nonce", response.get_data())
+    return response.status, headers, re.sub(rb'nonce="[\w-]+"', b"nonce", response.get_data())
 
 
 @pytest.fixture(scope="module")

@@ -39,9 +39,14 @@ _FIXED = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "strict-ori
           ("X-Frame-Options", "DENY")]
 
 
+def headers(csp_nonce: str) -> list[tuple[str, str]]:
+    """The security headers of every response (web.sparql_lane adds them outside Flask)."""
+    return [("Content-Security-Policy", _csp(csp_nonce)), *_FIXED]
+
+
 def add_headers(response: Response, csp_nonce: str) -> Response:
-    """The security headers, unless the view set its own (web.sparql_lane calls this outside Flask)."""
-    return set_missing(response, [("Content-Security-Policy", _csp(csp_nonce)), *_FIXED])
+    """The security headers, unless the view set its own."""
+    return set_missing(response, headers(csp_nonce))
 
 
 def set_missing(response: Response, headers: list[tuple[str, str]]) -> Response:

@@ -8,10 +8,12 @@ is the Flask glue; the protocol itself is sparql/protocol.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 from email.utils import formatdate
+from functools import lru_cache
 
 from flask import Blueprint, Response, render_template, request
+from werkzeug.utils import get_content_type
 
 from core.settings import Settings
 from core.store import Store
@@ -42,7 +44,7 @@ bp = Blueprint("sparql_endpoint", __name__)
 
 HTML_ROWS = 1000  # rows shown in the HTML table; the other formats return everything
 
-_CORS = [
+CORS = [
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
     ("Access-Control-Allow-Headers", "Content-Type, Accept, If-None-Match, If-Modified-Since"),
@@ -51,28 +53,53 @@ _CORS = [
 ]
 
 
-def _plain(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status, mimetype="text/plain")
+@dataclass
+class Reply:
+    """A response as it goes to WSGI: status, headers in order, body. web.sparql_lane sends it
+    as it is; the route makes it a Response, which gives the client the same bytes."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: list[bytes]
+
+    def response(self) -> Response:
+        return Response(self.body, status=self.status, headers=self.headers)
+
+
+@lru_cache(maxsize=64)
+def content_type(media_type: str) -> str:
+    """The Content-Type werkzeug sends for a media type (text/* with its charset)."""
+    return get_content_type(media_type, "utf-8")
+
+
+@lru_cache(maxsize=16)
+def _last_modified(built_at: float) -> str:
+    return formatdate(built_at, usegmt=True)
+
+
+def _plain_reply(status: int, message: str) -> Reply:
+    data = (message + "\n").encode()
+    headers = [("Content-Type", content_type("text/plain")), ("Content-Length", str(len(data)))]
     if status == 503:
-        response.headers["Retry-After"] = "5"
-    return response
+        headers.append(("Retry-After", "5"))
+    return Reply(status, headers, [data])
 
 
-def _validators(response: Response, tag: str, built_at: float) -> Response:
-    response.headers["ETag"] = tag
-    if built_at:
-        response.headers["Last-Modified"] = formatdate(built_at, usegmt=True)
-    response.headers["Cache-Control"] = "public, no-cache"  # always revalidate: a build may change it
-    return response
+def _plain(status: int, message: str) -> Response:
+    return _plain_reply(status, message).response()
 
 
-def _stream(chunks: list[bytes]) -> Iterator[bytes]:
-    yield from chunks
+def _validators(tag: str, built_at: float, not_modified: bool = False) -> list[tuple[str, str]]:
+    headers = [("ETag", tag)]
+    if built_at and not not_modified:  # a 304 carries no Last-Modified (werkzeug drops it)
+        headers.append(("Last-Modified", _last_modified(built_at)))
+    headers.append(("Cache-Control", "public, no-cache"))  # always revalidate: a build may change it
+    return headers
 
 
 def cors(response: Response) -> Response:
     """The endpoint's CORS headers and `Vary: Accept`, on every /sparql response."""
-    set_missing(response, _CORS)
+    set_missing(response, CORS)
     response.headers.add("Vary", "Accept")
     return response
 
@@ -114,12 +141,12 @@ def sparql() -> Response:
     if fmt == "html":
         return _html_results(store, settings, query, shape, defaults, named)
     return answer_query(store, settings, request.method, query, shape, fmt, defaults, named,
-                        request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"))
+                        request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")).response()
 
 
 def answer_query(store: Store, settings: Settings, method: str, query: str, shape: QueryShape, fmt: str,
                  defaults: list[str] | None, named: list[str] | None, if_none_match: str | None,
-                 if_modified_since: str | None) -> Response:
+                 if_modified_since: str | None) -> Reply:
     """The answer to a checked query in a result format: a 304 or a cached copy for a repeated GET,
     else the query run (in this process if the guard proved it cheap, else in a worker). Shared by
     the route and web.sparql_lane, which calls it without Flask's routing."""
@@ -128,27 +155,23 @@ def answer_query(store: Store, settings: Settings, method: str, query: str, shap
     cacheable = method == "GET"
     tag = etag(info.version, key)
     if cacheable and not_modified(tag, info.built_at, if_none_match, if_modified_since):
-        return _validators(Response(status=304), tag, info.built_at)
+        return Reply(304, _validators(tag, info.built_at, not_modified=True), [])
     cache = cache_for(settings)
     cache_key = info.version + "\x00" + key
     if cacheable:
         hit = cache.get(cache_key)
         if hit is not None:
-            response = Response(hit[1], mimetype=hit[0])
-            response.headers["X-Cache"] = "hit"
-            return _validators(response, tag, info.built_at)
+            return Reply(200, [("Content-Type", content_type(hit[0])), ("Content-Length", str(len(hit[1]))),
+                               ("X-Cache", "hit"), *_validators(tag, info.built_at)], [hit[1]])
     try:
         answer = execute(store, settings, query, shape, fmt, defaults, named)
     except QueryFailed as exc:
-        return _plain(exc.status, exc.message)
+        return _plain_reply(exc.status, exc.message)
+    headers = [("Content-Type", content_type(answer.media_type)), ("Content-Length", str(answer.size))]
     if cacheable:
         cache.put(cache_key, answer.media_type, b"".join(answer.chunks))
-    response = Response(_stream(answer.chunks), mimetype=answer.media_type)
-    response.headers["Content-Length"] = str(answer.size)
-    if cacheable:
-        response.headers["X-Cache"] = "miss"
-        _validators(response, tag, info.built_at)
-    return response
+        headers += [("X-Cache", "miss"), *_validators(tag, info.built_at)]
+    return Reply(200, headers, answer.chunks)
 
 
 def _service_description(store: Store) -> Response:

@@ -22,17 +22,17 @@ import secrets
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from flask import Flask, Response
+from flask import Flask
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 from werkzeug.wrappers import Request
 
 from core.settings import Settings
 from sparql.guard import check
 from sparql.protocol import choose_format, read_query
 from web.current import SETTINGS_KEY, STORE_KEY
-from web.security import add_headers
-from web.sparql_endpoint import answer_query, cors
+from web.security import headers as security_headers
+from web.sparql_endpoint import CORS, Reply, answer_query
 
 PATH = "/sparql"
 
@@ -63,13 +63,16 @@ class SparqlLane:
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") != PATH or method not in ("GET", "POST"):
             return self.flask(environ, start_response)
-        response = self._answer(environ, method)
-        if response is None:
+        reply = self._answer(environ, method)
+        if reply is None:
             return self.flask(environ, start_response)
         self.answered += 1
-        return response(environ, start_response)
+        # The headers the route's after-request hooks add, in their order (none is in the reply).
+        start_response(f"{reply.status} {HTTP_STATUS_CODES[reply.status].upper()}",
+                       [*reply.headers, *CORS, ("Vary", "Accept"), *security_headers(secrets.token_urlsafe(16))])
+        return reply.body
 
-    def _answer(self, environ: dict, method: str) -> Response | None:
+    def _answer(self, environ: dict, method: str) -> Reply | None:
         settings = self.settings
         body: io.BytesIO | None = None
         if method == "POST":
@@ -99,6 +102,5 @@ class SparqlLane:
             if body is not None:
                 body.seek(0)
             return None
-        response = answer_query(store, settings, method, query, shape, fmt, defaults, named,
-                                environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"))
-        return add_headers(cors(response), secrets.token_urlsafe(16))
+        return answer_query(store, settings, method, query, shape, fmt, defaults, named,
+                            environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"))
