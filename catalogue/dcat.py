@@ -33,6 +33,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS
 
 from catalogue.datasets import DatasetRecord, MetricRef, load_dataset_records, load_metric_records
 from catalogue.dcat_metrics import metric_dataset, metric_dataset_uri
+from catalogue.dcat_nodes import add_document
 from catalogue.dcat_sources import sdl_series, source_dataset
 from catalogue.dcat_terms import (
     DCAT,
@@ -48,7 +49,7 @@ from catalogue.dcat_terms import (
 )
 from catalogue.framework_graph import catalogue_entries as framework_entries
 from catalogue.frameworks import load_frameworks
-from catalogue.sdl import add_document, add_organisation
+from catalogue.sdl import add_organisation
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
 from core.uris import LACAT, Uris

@@ -8,6 +8,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from catalogue.datasets import LICENCES, DatasetRecord, MetricRef
+from catalogue.dcat_nodes import add_dataset, add_licence
 from catalogue.dcat_terms import (
     DCAT,
     FRICTIONLESS_PACKAGE,
@@ -19,7 +20,6 @@ from catalogue.dcat_terms import (
     standard,
     theme,
 )
-from catalogue.sdl import add_licence
 from core.store import EmbeddedStore
 from core.uris import LACAT, Uris
 
@@ -48,20 +48,13 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
                    service: URIRef, project: URIRef, qb_dataset: str | None) -> URIRef:
     ds = URIRef(uris.metric_dataset(m.slug))
     metric = URIRef(uris.metric(m.slug))
-    g.add((catalogue, DCAT.dataset, ds))
     g.add((service, DCAT.servesDataset, ds))
-    g.add((ds, RDF.type, DCAT.Dataset))
-    g.add((ds, RDF.type, LACAT.MetricDataset))
-    g.add((ds, DCTERMS.identifier, Literal("metric-" + m.slug)))
-    title = m.title
-    g.add((ds, DCTERMS.title, Literal(title, lang="en")))
-    g.add((ds, RDFS.label, Literal(title, lang="en")))
     desc = m.description or f"Values of the metric '{m.title}'."
     if m.ended:
         desc += (f" {'Superseded' if m.replaced_by else 'Retired'}"
                  f"{' on ' + m.retired_on if m.retired_on else ''}: no new figures are published; past figures stay.")
-    g.add((ds, DCTERMS.description, Literal(desc + " Published by this catalogue with caveats on the metric's page.",
-                                            lang="en")))
+    add_dataset(g, catalogue, ds, m.title, desc + " Published by this catalogue with caveats on the metric's page.",
+                (DCAT.Dataset, LACAT.MetricDataset), identifier="metric-" + m.slug)
     g.add((ds, DCTERMS.publisher, project))
     g.add((ds, DCTERMS.subject, metric))
     if m.ended:
@@ -123,26 +116,19 @@ def metric_dataset(g: Graph, uris: Uris, m: MetricRef, records: dict[str, Datase
         g.add((sparql, DCTERMS.license, licence))
     # Annual editions: one dataset per period the metric record lists, in a series.
     if m.periods:
-        series = URIRef(uris.dataset_series("metric-" + m.slug))
-        g.add((catalogue, DCAT.dataset, series))
-        g.add((series, RDF.type, DCAT.DatasetSeries))
-        g.add((series, DCTERMS.title, Literal(f"{m.title}: annual editions", lang="en")))
-        g.add((series, RDFS.label, Literal(f"{m.title}: annual editions", lang="en")))
-        g.add((series, DCTERMS.description, Literal(
-            f"One dataset per period for which the catalogue publishes '{m.title}'.", lang="en")))
+        series = add_dataset(g, catalogue, URIRef(uris.dataset_series("metric-" + m.slug)),
+                             f"{m.title}: annual editions",
+                             f"One dataset per period for which the catalogue publishes '{m.title}'.",
+                             (DCAT.DatasetSeries,))
         g.add((series, DCTERMS.publisher, project))
         g.add((series, DCTERMS.accrualPeriodicity, frequency(g, "ANNUAL")))
         for p in m.periods:
             span = period_dates(p)
-            ed = URIRef(uris.metric_edition(m.slug, p))
             # Listed by the catalogue itself: harvesters (ckanext-dcat, data.gov.uk) follow
             # dcat:dataset from the catalogue and never discover a dataset only a series points at.
-            g.add((catalogue, DCAT.dataset, ed))
-            g.add((ed, RDF.type, DCAT.Dataset))
+            ed = add_dataset(g, catalogue, URIRef(uris.metric_edition(m.slug, p)), f"{m.title}, {p}",
+                             f"Values of '{m.title}' for {p}.")
             g.add((ed, DCTERMS.publisher, project))
-            g.add((ed, DCTERMS.title, Literal(f"{m.title}, {p}", lang="en")))
-            g.add((ed, RDFS.label, Literal(f"{m.title}, {p}", lang="en")))
-            g.add((ed, DCTERMS.description, Literal(f"Values of '{m.title}' for {p}.", lang="en")))
             g.add((ed, DCAT.inSeries, series))
             g.add((ed, DCTERMS.isPartOf, ds))
             g.add((ed, DCAT.version, Literal(p)))

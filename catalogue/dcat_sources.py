@@ -9,6 +9,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from catalogue.datasets import DatasetRecord
+from catalogue.dcat_nodes import add_dataset, add_document, add_licence
 from catalogue.dcat_terms import (
     DCAT,
     MEDIA_TYPES,
@@ -24,20 +25,13 @@ from catalogue.dcat_terms import (
     source_role,
     theme,
 )
-from catalogue.sdl import add_document, add_licence
 from catalogue.step import sha256_file
 from core.uris import LACAT, Uris, github_repository_uri
 
 
 def source_dataset(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, sources_dir: Path) -> URIRef:
-    ds = URIRef(uris.dataset(rec.slug))
-    g.add((catalogue, DCAT.dataset, ds))
-    g.add((ds, RDF.type, DCAT.Dataset))
-    g.add((ds, RDF.type, LACAT.SourceDataset))
-    g.add((ds, DCTERMS.identifier, Literal(rec.slug)))
-    g.add((ds, DCTERMS.title, Literal(rec.title, lang="en")))
-    g.add((ds, RDFS.label, Literal(rec.title, lang="en")))
-    g.add((ds, DCTERMS.description, Literal(rec.description, lang="en")))
+    ds = add_dataset(g, catalogue, URIRef(uris.dataset(rec.slug)), rec.title, rec.description,
+                     (DCAT.Dataset, LACAT.SourceDataset), identifier=rec.slug)
     g.add((ds, DCTERMS.publisher, organisation(g, uris, rec.publisher)))
     if rec.creator:
         g.add((ds, DCTERMS.creator, organisation(g, uris, rec.creator)))
@@ -121,25 +115,15 @@ def source_dataset(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, 
 def sdl_series(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, publisher: URIRef) -> None:
     if not rec.editions:
         return
-    series = URIRef(uris.dataset_series(rec.slug))
-    g.add((catalogue, DCAT.dataset, series))
-    g.add((series, RDF.type, DCAT.DatasetSeries))
-    g.add((series, DCTERMS.title, Literal(f"{rec.title}: annual editions", lang="en")))
-    g.add((series, RDFS.label, Literal(f"{rec.title}: annual editions", lang="en")))
-    g.add((series, DCTERMS.description, Literal(
-        "The list is reviewed and republished every year; one dataset per list year with its publication "
-        "date, and how much of it this catalogue holds.", lang="en")))
+    series = add_dataset(g, catalogue, URIRef(uris.dataset_series(rec.slug)), f"{rec.title}: annual editions",
+                         "The list is reviewed and republished every year; one dataset per list year with its "
+                         "publication date, and how much of it this catalogue holds.", (DCAT.DatasetSeries,))
     g.add((series, DCTERMS.publisher, publisher))
     g.add((series, DCTERMS.accrualPeriodicity, frequency(g, "ANNUAL")))
     ds = URIRef(uris.dataset(rec.slug))
     for ed in rec.editions:
-        node = URIRef(uris.dataset_edition(rec.slug, ed.year))
-        g.add((catalogue, DCAT.dataset, node))
-        g.add((node, RDF.type, DCAT.Dataset))
-        title = f"{rec.title}, {ed.year}"
-        g.add((node, DCTERMS.title, Literal(title, lang="en")))
-        g.add((node, RDFS.label, Literal(title, lang="en")))
-        g.add((node, DCTERMS.description, Literal(f"The {ed.year} list. Held here: {ed.held}.", lang="en")))
+        node = add_dataset(g, catalogue, URIRef(uris.dataset_edition(rec.slug, ed.year)), f"{rec.title}, {ed.year}",
+                           f"The {ed.year} list. Held here: {ed.held}.")
         g.add((node, DCTERMS.issued, Literal(ed.issued.isoformat(), datatype=XSD.date)))
         g.add((node, DCAT.version, Literal(ed.year)))
         g.add((node, DCAT.inSeries, series))

@@ -9,6 +9,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from catalogue.datasets import AREAS, EU_FREQUENCY, EU_THEME, FREQUENCIES, THEMES, Organisation
+from catalogue.dcat_nodes import labelled
 from catalogue.sdl import add_organisation, org_slug
 from core import periods
 from core.uris import Uris, concept
@@ -47,10 +48,7 @@ def media_type(g: Graph, mt: str) -> URIRef:
 
 
 def standard(g: Graph, uri: str, label: str) -> URIRef:
-    node = URIRef(uri)
-    g.add((node, RDF.type, DCTERMS.Standard))
-    g.add((node, RDFS.label, Literal(label, lang="en")))
-    return node
+    return labelled(g, uri, DCTERMS.Standard, label)
 
 
 def frequency(g: Graph, code: str) -> URIRef:

@@ -24,9 +24,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from catalogue.datasets import load_metric_records
+from catalogue.dcat_nodes import add_document, add_licence
 from catalogue.frameworks import UNKNOWN, Edition, FrameworkMetric, load_frameworks, mapping_notes
 from catalogue.metrics import provenance_graph
-from catalogue.sdl import add_document, add_licence, add_organisation
+from catalogue.sdl import add_organisation
 from catalogue.step import BuildContext, GraphOutput
 from core.uris import ESD_METRIC_TYPE, LACAT, OGL, Uris, concept, source_file_uri
 

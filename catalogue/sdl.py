@@ -22,6 +22,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
 
+from catalogue.dcat_nodes import add_dataset, add_document, add_licence
 from catalogue.step import BuildContext, GraphOutput
 from core import periods
 from core.problems import Problem, SourceError, display_name
@@ -144,28 +145,39 @@ def check_year(value: str) -> bool:
     return periods.kind_of(value) == "financial-year"
 
 
+def collection_row_problems(name: str, row: int, r: dict[str, str], seen: dict[str, int]) -> list[Problem]:
+    """The checks every collection row passes, in the bundled list and in an imported edition: its
+    reference is NNN-NN and not given twice in the file (`seen`: reference -> first row, updated),
+    and its source address, when given, is https."""
+    problems = []
+    ref = r.get("ref", "")
+    if not REF_RE.match(ref):
+        problems.append(Problem(name, f"SDL reference {ref!r} is not of the form NNN-NN (e.g. 082-00)", row, "ref",
+                                "sdl-ref-format"))
+    elif ref in seen:
+        problems.append(Problem(name, f"SDL reference {ref} repeats row {seen[ref]}", row, "ref", "sdl-ref-unique"))
+    else:
+        seen[ref] = row
+    url = r.get("source_url", "")
+    if url and not url.startswith("https://"):
+        problems.append(Problem(name, "source_url must be an https address", row, "source_url", "https-url"))
+    return problems
+
+
 def parse_collections(path: Path) -> list[Collection]:
     name = display_name(path)
     problems: list[Problem] = []
     out: list[Collection] = []
     seen: dict[str, int] = {}
     for row, r in read_table(path, COLLECTION_COLUMNS):
-        ref = r["ref"]
-        if not REF_RE.match(ref):
-            problems.append(Problem(name, f"SDL reference {ref!r} is not of the form NNN-NN", row, "ref", "sdl-ref-format"))
-        elif ref in seen:
-            problems.append(Problem(name, f"SDL reference {ref} repeats row {seen[ref]}", row, "ref", "sdl-ref-unique"))
-        else:
-            seen[ref] = row
+        problems += collection_row_problems(name, row, r, seen)
         if not r["collection"]:
             problems.append(Problem(name, "collection name is empty", row, "collection", "empty-cell"))
         years = [y.strip() for y in r["list_year"].split(";") if y.strip()]
         for y in years:
             if not check_year(y):
                 problems.append(Problem(name, f"list year {y!r} is not a year like 2022-23", row, "list_year", "year-format"))
-        if r["source_url"] and not r["source_url"].startswith("https://"):
-            problems.append(Problem(name, "source page must be an https URL", row, "source_url", "https-url"))
-        out.append(Collection(ref, r["collection"], r["department"], r["section"], r["status"] or "listed",
+        out.append(Collection(r["ref"], r["collection"], r["department"], r["section"], r["status"] or "listed",
                               years, r["source_url"], r["note"], row, name))
     if problems:
         raise SourceError(problems)
@@ -248,21 +260,6 @@ def load_sdl(sources_dir: Path, records_dir: Path) -> Sdl:
 
 # ---------------------------------------------------------------------------------------------
 # RDF
-
-
-def add_licence(g: Graph, uri: str, label: str) -> URIRef:
-    node = URIRef(uri)
-    g.add((node, RDF.type, DCTERMS.LicenseDocument))
-    g.add((node, RDFS.label, Literal(label, lang="en")))
-    return node
-
-
-def add_document(g: Graph, url: str, label: str | None = None) -> URIRef:
-    node = URIRef(url)
-    g.add((node, RDF.type, FOAF.Document))
-    if label:
-        g.add((node, RDFS.label, Literal(label, lang="en")))
-    return node
 
 
 def add_organisation(g: Graph, uris: Uris, slug_: str, name: str, code: str | None = None,
@@ -348,14 +345,8 @@ def sdl_graph(sdl: Sdl, uris: Uris) -> Graph:
     g.add((change_scheme, SKOS.prefLabel, Literal("Single Data List change types", lang="en")))
 
     for c in sdl.collections.values():
-        node = URIRef(uris.sdl_collection(c.ref))
-        g.add((cat, DCAT.dataset, node))
-        g.add((node, RDF.type, DCAT.Dataset))
-        g.add((node, RDF.type, LACAT.SdlCollection))
-        g.add((node, DCTERMS.identifier, Literal(c.ref)))
-        g.add((node, DCTERMS.title, Literal(c.name, lang="en")))
-        g.add((node, RDFS.label, Literal(f"{c.ref} {c.name}", lang="en")))
-        g.add((node, DCTERMS.description, Literal(describe(c, sdl), lang="en")))
+        node = add_dataset(g, cat, URIRef(uris.sdl_collection(c.ref)), c.name, describe(c, sdl),
+                           (DCAT.Dataset, LACAT.SdlCollection), identifier=c.ref, label=f"{c.ref} {c.name}")
         if c.department:
             g.add((node, DCTERMS.publisher, URIRef(uris.organisation(org_slug(c.department)))))
         g.add((node, LACAT.sdlSection, Literal(c.section)))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from catalogue.sdl import COLLECTION_COLUMNS, REF_RE, check_year, parse_departments
+from catalogue.sdl import COLLECTION_COLUMNS, check_year, collection_row_problems, parse_departments
 from core.problems import Problem, SourceError, display_name
 from core.settings import Settings
 
@@ -82,13 +82,7 @@ def validate_edition(path: Path, year: str | None, departments: set[str]) -> lis
     out = []
     seen: dict[str, int] = {}
     for row, r in read_rows(path):
-        ref = r.get("ref", "")
-        if not REF_RE.match(ref):
-            problems.append(Problem(name, f"SDL reference {ref!r} is not of the form NNN-NN (e.g. 082-00)", row, "ref", "sdl-ref-format"))
-        elif ref in seen:
-            problems.append(Problem(name, f"SDL reference {ref} repeats row {seen[ref]}", row, "ref", "sdl-ref-unique"))
-        else:
-            seen[ref] = row
+        problems += collection_row_problems(name, row, r, seen)
         for col in ("collection", "section"):
             if not r.get(col):
                 problems.append(Problem(name, f"{col} is empty", row, col, "empty-cell"))
@@ -103,13 +97,10 @@ def validate_edition(path: Path, year: str | None, departments: set[str]) -> lis
             problems.append(Problem(name, "no list year: add a list_year column or give --year", row, "list_year", "list-year-given"))
         elif not check_year(row_year):
             problems.append(Problem(name, f"list year {row_year!r} is not a year like 2025-26", row, "list_year", "year-format"))
-        url = r.get("source_url", "")
-        if url and not url.startswith("https://"):
-            problems.append(Problem(name, "source_url must be an https address", row, "source_url", "https-url"))
         out.append({
-            "ref": ref, "collection": " ".join(r.get("collection", "").split()), "department": dept,
+            "ref": r.get("ref", ""), "collection": " ".join(r.get("collection", "").split()), "department": dept,
             "section": r.get("section", ""), "status": r.get("status") or "listed", "list_year": row_year or "",
-            "source_url": url, "note": r.get("note", ""),
+            "source_url": r.get("source_url", ""), "note": r.get("note", ""),
         })
     if problems:
         raise SourceError(problems)

@@ -106,7 +106,7 @@ def test_bundled_list_errors_name_file_row_and_field(tmp_path: Path) -> None:
     (problem,) = exc.value.problems
     assert str(problem).endswith(
         "sources/single-data-list/sdl_collections.csv, row 6, field 'ref': SDL reference '75-00' is not of the form "
-        "NNN-NN [sdl-ref-format]")
+        "NNN-NN (e.g. 082-00) [sdl-ref-format]")
 
 
 def test_cli_import_dry_run_and_write(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -23,7 +24,7 @@ from catalogue.reports import BY_NAME, REPORTS, run_report
 from core import periods
 from core.queries import construct, iri, select
 from core.store import Store
-from core.uris import PREFIXES
+from core.uris import PREFIXES, Uris
 from web import structured_data
 from web.conneg import BY_SUFFIX, RDF_FORMATS, negotiate, negotiated, not_acceptable, rdf_response
 from web.current import get_store, settings
@@ -34,7 +35,7 @@ bp = Blueprint("catalogue_pages", __name__)
 
 # An edition is named by its period key (core/periods.py): 2016-17, AY2019-20, 2023.
 # A dataset slug, or a slug and the period key of one of its editions (core/periods.py reads the key).
-_DATASET_PATH = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}(/edition/(?P<period>[A-Za-z0-9-]{4,12}))?$")
+_DATASET_PATH = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]{0,120})(/edition/(?P<period>[A-Za-z0-9-]{4,12}))?$")
 _REF = re.compile(r"^\d{3}-\d{2}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
 KIND_LABELS = {"source": "Source dataset", "metric": "Metric dataset", "sdl": "Single Data List collection"}
@@ -42,6 +43,10 @@ KIND_LABELS = {"source": "Source dataset", "metric": "Metric dataset", "sdl": "S
 
 def _base() -> str:
     return settings().base_uri
+
+
+def _uris() -> Uris:
+    return Uris(_base())
 
 
 def _tail(uri: str) -> str:
@@ -182,6 +187,13 @@ def _dataset_items() -> list[Item]:
     return per_build("dataset-items", store, lambda: _read_dataset_items(store))
 
 
+def _listed(store: Store, items: dict[str, Item], query: str) -> Iterator[tuple[Item, dict[str, object]]]:
+    for r in select(store, query):
+        item = items.get(str(r["ds"]))
+        if item is not None:
+            yield item, r
+
+
 def _read_dataset_items(store: Store) -> list[Item]:
     items: dict[str, Item] = {}
     for r in select(store, "catalogue-datasets"):
@@ -196,20 +208,14 @@ def _read_dataset_items(store: Store) -> list[Item]:
         # The project's own agent publishes metric datasets; their departments come from the returns.
         if r.get("dept") and item.kind != "metric":
             item.departments[_tail(str(r["dept"]))] = str(r["deptName"])
-    for r in select(store, "catalogue-dataset-themes"):
-        if str(r["ds"]) in items:
-            items[str(r["ds"])].themes[_tail(str(r["theme"]))] = str(r["themeLabel"])
-    for r in select(store, "catalogue-dataset-collections"):
-        item = items.get(str(r["ds"]))
-        if item is None:
-            continue
+    # The other facets, each read by its own query, are added to the datasets already listed.
+    for item, r in _listed(store, items, "catalogue-dataset-themes"):
+        item.themes[_tail(str(r["theme"]))] = str(r["themeLabel"])
+    for item, r in _listed(store, items, "catalogue-dataset-collections"):
         item.collections[str(r["ref"])] = str(r["collectionTitle"])
         if r.get("dept"):
             item.departments[_tail(str(r["dept"]))] = str(r["deptName"])
-    for r in select(store, "catalogue-dataset-metrics"):
-        item = items.get(str(r["ds"]))
-        if item is None:
-            continue
+    for item, r in _listed(store, items, "catalogue-dataset-metrics"):
         item.metrics[str(r["metric"])] = str(r["metricTitle"])
         if r.get("serviceArea"):
             item.service_areas.add(str(r["serviceArea"]))
@@ -276,20 +282,27 @@ def organisation_view(rest: str):
 # Dataset pages
 
 
+def _about(uri: str, parameter: str, page: str, *more: str) -> tuple[dict[str, object], list[list[dict[str, object]]]]:
+    """The page query's row for one resource (404 when the catalogue does not describe it) and the
+    rows of the page's other queries, all bound to the same resource."""
+    store = get_store()
+    rows = select(store, page, **{parameter: iri(uri)})
+    if not rows or not rows[0].get("title"):
+        abort(404)
+    return rows[0], [select(store, name, **{parameter: iri(uri)}) for name in more]
+
+
 @html_view("dataset")
 def dataset_view(rest: str):
     path = _DATASET_PATH.match(rest)
-    if not path or (path.group("period") and periods.kind_of(path.group("period")) is None):
+    if not path:
         abort(404)
-    uri = _base() + "id/dataset/" + rest
-    store = get_store()
-    rows = select(store, "dataset-page", ds=iri(uri))
-    if not rows:
+    slug, period = path.group("slug"), path.group("period")
+    if period and periods.kind_of(period) is None:
         abort(404)
-    d = rows[0]
-    distributions = select(store, "dataset-distributions", ds=iri(uri))
-    collections = select(store, "dataset-collections", ds=iri(uri))
-    uses = select(store, "dataset-uses", ds=iri(uri))
+    uri = _uris().dataset_edition(slug, period) if period else _uris().dataset(slug)
+    d, (distributions, collections, uses) = _about(uri, "ds", "dataset-page", "dataset-distributions",
+                                                   "dataset-collections", "dataset-uses")
     return render_template(
         "dataset.html", title=d["title"], d=d, distributions=distributions, collections=collections,
         used_by=[u for u in uses if u["direction"] == "used-by"], uses=[u for u in uses if u["direction"] == "uses"],
@@ -326,14 +339,8 @@ def sdl_list():
 def sdl_collection_view(rest: str):
     if not _REF.match(rest):
         abort(404)
-    uri = _base() + "id/sdl-collection/" + rest
-    store = get_store()
-    rows = select(store, "sdl-collection", collection=iri(uri))
-    if not rows or not rows[0].get("ref"):
-        abort(404)
-    c = rows[0]
-    changes = select(store, "sdl-collection-changes", collection=iri(uri))
-    uses = select(store, "sdl-collection-uses", collection=iri(uri))
+    uri = _uris().sdl_collection(rest)
+    c, (changes, uses) = _about(uri, "collection", "sdl-collection", "sdl-collection-changes", "sdl-collection-uses")
     return render_template(
         "sdl_collection.html", title=f"{c['ref']} {c['title']}", c=c, changes=changes,
         sources=[u for u in uses if u["kind"] == "source"], metrics=[u for u in uses if u["kind"] == "metric"],
