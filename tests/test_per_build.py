@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.store import StoreInfo
-from web.per_build import per_build
+from web.per_build import lru_per_build, per_build
 
 
 @dataclass
@@ -39,3 +39,19 @@ def test_names_keep_separate_values() -> None:
     assert per_build("test-one", store, lambda: 1) == 1
     assert per_build("test-two", store, lambda: 2) == 2
     assert per_build("test-one", store, lambda: 3) == 1
+
+
+def test_the_bounded_table_keeps_the_most_recently_used_and_drops_with_the_build() -> None:
+    store = FakeStore(StoreInfo("/stores/a", "build-1", 0.0))
+    calls: list[str] = []
+
+    def get(key: str, on=store) -> str:
+        return lru_per_build("test-lru", on, key, lambda: calls.append(key) or key.upper(), 2)
+
+    assert [get("a"), get("b"), get("a")] == ["A", "B", "A"]
+    assert calls == ["a", "b"]
+    get("c")  # "b" is now the least recently used, so it goes
+    assert get("a") == "A" and calls == ["a", "b", "c"]
+    assert get("b") == "B" and calls == ["a", "b", "c", "b"]
+    rebuilt = FakeStore(StoreInfo("/stores/a", "build-2", 0.0))
+    assert get("a", rebuilt) == "A" and calls[-1] == "a"

@@ -15,7 +15,7 @@ from web.current import get_store, settings
 from web.explorer_compare import explorer_authority
 from web.learn_from import for_authority
 from web.linked_data import alternates, document, html_view
-from web.per_build import grouped_per_build, memo_per_build, rows_per_build
+from web.per_build import grouped_per_build, lru_per_build, rows_per_build
 
 bp = Blueprint("geography_pages", __name__)
 
@@ -104,12 +104,16 @@ def latest_inspection(rows: list[dict[str, object]]) -> dict[str, object] | None
             "uri": str(mine[0]["inspection"]), "judgements": [(str(r["areaLabel"]), str(r["gradeLabel"])) for r in mine]}
 
 
+RENDERED_SECTIONS = 128  # councils' sections kept rendered per process, 100 to 250 KB each
+
+
 def _explorer_section(store: Store, code: str, uri: str, a: dict[str, object]) -> Markup:
-    """The council's metrics and learn-from sections, rendered once per build, council and day:
-    they are most of the page's template work and depend on nothing in the request."""
-    return memo_per_build("authority-explorer-html", store, (code, date.today().isoformat()), lambda: Markup(
+    """The council's metrics and learn-from sections, rendered once per build, council and day (the
+    most recent RENDERED_SECTIONS): they are most of the page's template work and depend on
+    nothing in the request."""
+    return lru_per_build("authority-explorer-html", store, (code, date.today().isoformat()), lambda: Markup(
         render_template("partials/authority-explorer.html", a=a, ex=explorer_authority(code),
-                        learn_from=for_authority(store, uri))))
+                        learn_from=for_authority(store, uri))), RENDERED_SECTIONS)
 
 
 @html_view("authority")

@@ -18,7 +18,7 @@ from web.maps import choropleths
 from web.metric_lookup import CODE, GROUP_LABELS, PERIOD, cat, metric_or_404, metric_texts
 from web.metric_versions import metric_version_page
 from web.outputs import MAYBE_TEXT, NUMBER, TEXT, Rows, table
-from web.per_build import memo_per_build
+from web.per_build import lru_per_build, memo_per_build
 from web.structured_data import schema_org_json
 
 bp = Blueprint("metric_page", __name__)
@@ -71,21 +71,21 @@ def sort_rows(rows: list[dict[str, object]], sort: str, order: str) -> list[dict
     return present + absent
 
 
+RENDERED_TABLES = 64  # (metric, period) values tables kept rendered per process, about 150 KB each
+
+
 def value_rows(m: Metric, period: str, rows: list[dict[str, object]], focus: str | None) -> list[Markup]:
     """The values table's rows of `rows` (sorted as the page shows them), `focus` highlighted.
 
-    Each council's row is rendered once per build, metric and period, plain and highlighted: the
-    rows were about 150 ms of Jinja per request (every council, every cell), and nothing in them
-    depends on the request but their order and which one is highlighted."""
-    rendered = memo_per_build("metric-value-rows", get_store(), (m.slug, period),
-                              lambda: _render_value_rows(m, period))
-    return [rendered[str(r["code"])][r["code"] == focus] for r in rows]
-
-
-def _render_value_rows(m: Metric, period: str) -> dict[str, tuple[Markup, Markup]]:
+    Each council's row is rendered once per build, metric and period (the most recent
+    RENDERED_TABLES of them): the rows were most of the page's template work (every council,
+    every cell), and nothing in them depends on the request but their order and which one is
+    highlighted, which is rendered per request."""
     row = get_template_attribute("partials/metric-value-row.html", "value_row")
-    rows, _ = latest_values(m, period)
-    return {str(r["code"]): (row(r, m, False), row(r, m, True)) for r in rows}
+    rendered = lru_per_build("metric-value-rows", get_store(), (m.slug, period),
+                             lambda: {str(r["code"]): row(r, m, False) for r in latest_values(m, period)[0]},
+                             RENDERED_TABLES)
+    return [row(r, m, True) if r["code"] == focus else rendered[str(r["code"])] for r in rows]
 
 
 def _sources(m: Metric) -> list[dict[str, object]]:

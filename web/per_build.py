@@ -9,6 +9,7 @@ store can carry the same build id with different contents.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -68,4 +69,20 @@ def memo_per_build(name: str, store: Store, key: Hashable, compute: Callable[[],
     value = compute()
     with _LOCK:
         table[key] = value
+    return value
+
+
+def lru_per_build(name: str, store: Store, key: Hashable, compute: Callable[[], T], size: int) -> T:
+    """memo_per_build for values too large to keep for every key a crawler could ask for (a
+    rendered section of a page, 100 to 300 KB): the `size` most recently used are kept."""
+    table: OrderedDict[Hashable, Any] = per_build("lru:" + name, store, OrderedDict)
+    with _LOCK:
+        if key in table:
+            table.move_to_end(key)
+            return table[key]
+    value = compute()
+    with _LOCK:
+        table[key] = value
+        while len(table) > size:
+            table.popitem(last=False)
     return value
