@@ -21,12 +21,9 @@ def _paths(settings: Settings) -> records.Paths:
 
 
 def _report(exc: records.LifecycleError) -> int:
-    if exc.problems:
-        print(f"refused: {len(exc.problems)} problem(s); nothing was changed", file=sys.stderr)
-        for p in exc.problems:
-            print(f"  - {p}", file=sys.stderr)
-    else:
-        print(f"refused: {exc}; nothing was changed", file=sys.stderr)
+    print(f"refused: {len(exc.problems)} problem(s); nothing was changed", file=sys.stderr)
+    for p in exc.problems:
+        print(f"  - {p}", file=sys.stderr)
     return 1
 
 

@@ -192,6 +192,14 @@ _TYPES: dict[str, dict[str, str]] = {
         "publish-needs-polarity": "A metric states its polarity before it is published.",
         "publish-needs-caveats": "A metric states its caveats before it is published.",
         "publish-needs-sources": "A metric names its sources before it is published.",
+        "metric-slug": "A metric slug is lower-case letters, digits and hyphens, starting with a letter or digit (it "
+                       "is the record's file name and the metric's URI).",
+        "new-slug-free": "'lacat metric new' makes a record only for a slug that has none yet.",
+        "slug-not-reused": "A slug that was published (it has a history folder) is never given to another metric.",
+        "option-date": "A date given with --on is written YYYY-MM-DD.",
+        "published-version-exists": "A version asked for (lacat metric diff --from/--to) is one the metric has "
+                                    "published.",
+        "replacement-published": "A metric is superseded only by a metric that is already published.",
     },
     "framework-record": {
         "unique-source": "A source id is used once in an edition.",

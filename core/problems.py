@@ -51,13 +51,9 @@ class Problem:
 class ProblemError(Exception):
     """One or more problems found together; the message lists each on its own line."""
 
-    def __init__(self, problems: list[Problem] | Problem | str) -> None:
-        if isinstance(problems, str):
-            # A refusal that is about no file in particular (e.g. a command-line option).
-            self.problems: list[Problem] = []
-            super().__init__(problems)
-            return
-        self.problems = problems if isinstance(problems, list) else [problems]
+    def __init__(self, problems: list[Problem] | Problem) -> None:
+        # Never plain text: every refusal names its file and problem type, so scripts can act on it.
+        self.problems: list[Problem] = problems if isinstance(problems, list) else [problems]
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

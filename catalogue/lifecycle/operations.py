@@ -21,6 +21,7 @@ from catalogue.lifecycle.records import (
     parse,
     read,
     record_paths,
+    refused,
     schema_validator,
     sha256_text,
 )
@@ -41,9 +42,7 @@ PUBLISH_RESOLVES = frozenset({"unpublished-change", "published-has-snapshot", "v
 
 
 def _load_valid(paths: Paths, slug: str, sources_dir: Path | None, ignore: frozenset[str] = frozenset()) -> Record:
-    path = paths.record(slug)
-    if not path.is_file():
-        raise LifecycleError(f"no metric record {paths.name(path)}; create one with 'lacat metric new {slug}'")
+    path = _existing(paths, slug)
     record = read(path, paths.name(path))
     known = {p.stem for p in record_paths(paths)}
     problems = record_problems(record, paths, schema_validator(paths), sources_dir, known, ignore)
@@ -65,17 +64,38 @@ def _recheck(paths: Paths, record: Record, text: str, sources_dir: Path | None) 
 
 
 def _refuse(paths: Paths, record: Record, field_name: str, message: str, rule: str) -> LifecycleError:
-    return LifecycleError([Problem.at_line(paths.name(record.path), message,
-                                         line_of(record.node, [field_name]), field_name, rule)])
+    # A field the record does not have yet (the approval being recorded, replaced_by) has no line.
+    line = line_of(record.node, [field_name]) if field_name in record.data else None
+    return refused(paths.name(record.path), message, rule, field_name, line)
+
+
+def _existing(paths: Paths, slug: str) -> Path:
+    path = paths.record(slug)
+    if not path.is_file():
+        raise refused(paths.name(path), f"no metric record for {slug}; create one with 'lacat metric new {slug}'",
+                      "file-exists")
+    return path
+
+
+def _date(paths: Paths, record: Record, on: str | None, field_name: str) -> date:
+    """The date of --on (today when it is not given)."""
+    if on is None:
+        return date.today()
+    try:
+        return date.fromisoformat(on)
+    except ValueError:
+        raise _refuse(paths, record, field_name, f"--on {on!r} is not a date; write it as YYYY-MM-DD",
+                      "option-date") from None
 
 
 def new(paths: Paths, slug: str, label: str | None = None, today: date | None = None) -> Outcome:
     path = paths.record(slug)
     if path.exists():
-        raise LifecycleError(f"{paths.name(path)} already exists")
+        raise refused(paths.name(path), f"{slug} already has a record; choose another slug or edit that record",
+                      "new-slug-free", "slug")
     if paths.history_of(slug).exists():
-        raise LifecycleError(f"{slug} was published before (see {paths.name(paths.history_of(slug))}); "
-                             "choose another slug")
+        raise refused(paths.name(paths.history_of(slug)), f"{slug} was published before (see "
+                      f"{paths.name(paths.history_of(slug))}); choose another slug", "slug-not-reused", "slug")
     text = TEMPLATE.read_text(encoding="utf-8")
     # JSON strings are valid YAML double-quoted scalars, so any label is written safely.
     text = text.replace("{slug}", slug).replace('"{label}"', json.dumps(label or "TODO: name of the metric"))
@@ -103,12 +123,10 @@ def approve(paths: Paths, slug: str, by: str, on: str, note: str, sources_dir: P
     if record.data["status"] != "proposed":
         raise _refuse(paths, record, "status", f"only a proposed metric can be approved; this metric is "
                       f"{record.data['status']} (run 'lacat metric propose {slug}' first)", "approve-from-proposed")
-    try:
-        when = date.fromisoformat(on)
-    except ValueError:
-        raise LifecycleError(f"--on {on!r} is not a date; write it as YYYY-MM-DD") from None
+    when = _date(paths, record, on, "approval")
     if not by.strip() or not note.strip():
-        raise LifecycleError("an approval needs who approved it (--by) and a note (--note)")
+        raise _refuse(paths, record, "approval", "an approval needs who approved it (--by) and a note (--note)",
+                      "approval-recorded")
     text = set_field(record.text, "approval", {"by": by.strip(), "on": when.isoformat(), "note": note.strip()})
     text = set_field(text, "status", "approved")
     _recheck(paths, record, text, sources_dir)
@@ -143,16 +161,14 @@ def publish_problems(paths: Paths, record: Record) -> list[Problem]:
 
 def publish(paths: Paths, slug: str, note: str | None = None, on: str | None = None,
             sources_dir: Path | None = None) -> Outcome:
-    path = paths.record(slug)
-    if not path.is_file():
-        raise LifecycleError(f"no metric record {paths.name(path)}")
+    path = _existing(paths, slug)
     raw = read(path, paths.name(path))
     # Readiness first: its messages say what is missing in the words of the lifecycle.
     problems = publish_problems(paths, raw)
     if problems:
         raise LifecycleError(problems)
     record = _load_valid(paths, slug, sources_dir, PUBLISH_RESOLVES)
-    when = date.fromisoformat(on) if on else date.today()
+    when = _date(paths, record, on, "changes")
     d = record.data
     snaps = snapshots(paths, slug)
     folder = paths.history_of(slug)
@@ -189,11 +205,13 @@ def publish(paths: Paths, slug: str, note: str | None = None, on: str | None = N
         message = f"published {slug} version {n} (changed: {', '.join(changed)})"
     snap_path = folder / f"v{n}.yaml"
     if snap_path.exists():
-        raise LifecycleError(f"{paths.name(snap_path)} already exists; published versions are never rewritten")
+        raise refused(paths.name(snap_path), f"{paths.name(snap_path)} already exists; published versions are "
+                      "never rewritten", "snapshot-immutable")
     # The check of the new text takes the new snapshot into account, so it is made in memory first.
     data = load_yaml(text)
     if data.get("version") != n or data.get("status") != "published":
-        raise LifecycleError(f"internal: the record could not be updated to version {n}")
+        raise _refuse(paths, record, "version", f"internal: the record could not be updated to version {n}",
+                      "version-published")
     known = {p.stem for p in record_paths(paths)}
     new_rec, parse_problems = parse(record.path, text, paths.name(record.path))
     if new_rec is None:
@@ -217,16 +235,17 @@ def retire(paths: Paths, slug: str, replaced_by: str | None, on: str | None = No
     if record.data["status"] != "published":
         raise _refuse(paths, record, "status", f"only a published metric can be retired; this metric is "
                       f"{record.data['status']}", "retire-from-published")
-    when = date.fromisoformat(on) if on else date.today()
+    when = _date(paths, record, on, "retired_on")
     text = record.text
     if replaced_by:
         other = paths.record(replaced_by)
         if replaced_by == slug or not other.is_file():
-            raise LifecycleError(f"--replaced-by {replaced_by!r}: no other metric record {paths.name(other)}")
+            raise _refuse(paths, record, "replaced_by", f"--replaced-by {replaced_by!r}: no other metric record "
+                          f"{paths.name(other)}", "replacement-exists")
         other_status = (load_yaml(other.read_text(encoding="utf-8")) or {}).get("status")
         if other_status != "published":
-            raise LifecycleError(f"--replaced-by {replaced_by}: the replacement must be published first (it is "
-                                 f"{other_status})")
+            raise _refuse(paths, record, "replaced_by", f"--replaced-by {replaced_by}: the replacement must be "
+                          f"published first (it is {other_status})", "replacement-published")
         text = set_field(text, "replaced_by", replaced_by)
     text = set_field(text, "retired_on", when.isoformat())
     text = set_field(text, "status", "superseded" if replaced_by else "retired")

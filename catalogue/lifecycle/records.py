@@ -43,6 +43,11 @@ class LifecycleError(ProblemError):
     """A refused operation; nothing was written."""
 
 
+def refused(file: str, message: str, rule: str, field: str | None = None, line: int | None = None) -> LifecycleError:
+    """A refusal of one problem, naming the record (or folder) and field it is about."""
+    return LifecycleError(Problem.at_line(file, message, line, field, rule))
+
+
 @dataclass
 class Record:
     path: Path
@@ -76,21 +81,20 @@ class Paths:
         self.history = self.metrics / HISTORY_DIR
 
     def record(self, slug: str) -> Path:
-        return self.metrics / f"{_slug(slug)}.yaml"
+        return self.metrics / f"{self._slug(slug)}.yaml"
 
     def history_of(self, slug: str) -> Path:
-        return self.history / _slug(slug)
+        return self.history / self._slug(slug)
+
+    def _slug(self, slug: str) -> str:
+        if not SLUG.match(slug):
+            raise refused(self.name(self.metrics), f"{slug!r} is not a metric slug: lower-case letters, digits and "
+                          "hyphens, starting with a letter or digit", "metric-slug", "slug")
+        return slug
 
     def name(self, path: Path) -> str:
         """A path for messages, as the other record errors name it (never an absolute path)."""
         return display_name(path)
-
-
-def _slug(slug: str) -> str:
-    if not SLUG.match(slug):
-        raise LifecycleError(f"{slug!r} is not a metric slug: lower-case letters, digits and hyphens, "
-                             "starting with a letter or digit")
-    return slug
 
 
 def sha256_text(text: str) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 from catalogue.lifecycle.records import (
     NOT_DEFINITION,
     SUMS_FILE,
-    LifecycleError,
     Paths,
     Snapshot,
+    refused,
     sha256_text,
 )
 from core.problems import Problem
@@ -99,8 +99,8 @@ def diff(paths: Paths, slug: str, old: int | None = None, new_: int | None = Non
         if n is None:
             return current, f"{slug}.yaml (working copy)"
         if n not in snaps:
-            raise LifecycleError(f"{slug} has no published version {n} (published: "
-                                 f"{', '.join(map(str, sorted(snaps))) or 'none'})")
+            raise refused(paths.name(paths.history_of(slug)), f"{slug} has no published version {n} (published: "
+                          f"{', '.join(map(str, sorted(snaps))) or 'none'})", "published-version-exists", "version")
         return snaps[n].text, f"{slug} version {n}"
 
     if old is None and new_ is None:
