@@ -5,6 +5,8 @@ rendered here from the same rows."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from core.queries import iri, select
@@ -14,6 +16,7 @@ from web.explorer_compare import explorer_authority
 from web.learn_from import for_authority
 from web.metric_lookup import cat
 from web.metric_page import latest_values, sort_rows
+from web.per_build import rows_per_build
 
 # The values table's body as metric.html rendered it before the rows were kept per build.
 REFERENCE = """\
@@ -123,3 +126,32 @@ def test_council_page_explorer_section_reads_as_the_included_partial(app, client
     after = html[html.index(section) + len(section):]
     # authority.html had a blank line between the include and the next section
     assert after.startswith(('\n<h2 class="govuk-heading-m">Elsewhere</h2>', '\n<h2 class="govuk-heading-s">This data'))
+
+
+# The councils list's rows as authority-list.html rendered them before they were kept per build.
+COUNCILS_REFERENCE = """\
+    {% for r in rows %}
+    <tr class="govuk-table__row">
+      <td class="govuk-table__cell"><a class="govuk-link" href="/doc/authority/{{ r.code }}">{{ r.label }}</a></td>
+      <td class="govuk-table__cell">{{ r.typeLabel }}</td>
+      <td class="govuk-table__cell">{{ r.regionLabel or "" }}</td>
+      <td class="govuk-table__cell">{{ r.gss or "" }}</td>
+      <td class="govuk-table__cell">{% if r.current %}Current{% else %}Abolished {{ r.until|nicedate }}{% endif %}</td>
+    </tr>
+    {% endfor %}
+"""
+
+
+@pytest.mark.parametrize("query", ["", "status=past", "status=all&type=CTY", "type=MD&q=bir"])
+def test_councils_list_rows_read_as_the_per_request_rendering(app, client, query) -> None:
+    client.get(f"/authorities?{query}")
+    html = client.get(f"/authorities?{query}").get_data(as_text=True)
+    body = html[html.index('<tbody class="govuk-table__body">\n') + len('<tbody class="govuk-table__body">\n'):]
+    body = body[:body.index("  </tbody>")]
+    with app.test_request_context():
+        today = date.today().isoformat()
+        rows = [{**r, "current": not r.get("until") or str(r["until"]) >= today}
+                for r in rows_per_build(get_store(), "authority-list") if f'href="/doc/authority/{r["code"]}"' in body]
+        expected = app.jinja_env.from_string(COUNCILS_REFERENCE).render(rows=rows)
+    assert rows
+    assert body == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, get_template_attribute, redirect, render_template, request
 from markupsafe import Markup
 
 from core.queries import iri, select
@@ -82,10 +82,22 @@ def authorities():
                 continue
         rows.append({**row, "current": current})
     return render_template(
-        "authority-list.html", title="Councils", rows=rows, types=[(t["code"], t["label"]) for t in types],
+        "authority-list.html", title="Councils", rows=rows, rendered=_list_rows(store, today),
+        types=[(t["code"], t["label"]) for t in types],
         regions=[(r["gss"], r["label"]) for r in regions],
         chosen_type=chosen_type, chosen_region=chosen_region, status=status, q=q,
     )
+
+
+def _list_rows(store: Store, today: date) -> dict[str, Markup]:
+    """Each council's row of the councils list, rendered once per build and day (whether it is
+    current depends on the day): a request only picks the rows its filters keep."""
+    def render() -> dict[str, Markup]:
+        row = get_template_attribute("partials/authority-list-row.html", "council_row")
+        return {str(r["code"]): row({**r, "current": _is_current(r, today)})
+                for r in rows_per_build(store, "authority-list")}
+
+    return lru_per_build("authority-list-rows", store, today.isoformat(), render, 2)
 
 
 # Ofsted's judgement areas in the order its tables give them.
