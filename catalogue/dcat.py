@@ -36,13 +36,10 @@ from catalogue.dcat_metrics import metric_dataset, metric_dataset_uri
 from catalogue.dcat_nodes import add_document
 from catalogue.dcat_sources import sdl_series, source_dataset
 from catalogue.dcat_terms import (
-    DCAT,
     PROJECT_AGENT,
     PROJECT_NAME,
     SPARQL_PROTOCOL,
-    SPDX,
     THEME_SCHEME,
-    VCARD,
     location,
     organisation,
     standard,
@@ -52,7 +49,7 @@ from catalogue.frameworks import load_frameworks
 from catalogue.sdl import add_organisation
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError, display_name
-from core.uris import LACAT, Uris
+from core.uris import DCAT, LACAT, SPDX, VCARD, Uris
 
 
 def catalogue_graph(uris: Uris, records: list[DatasetRecord], metrics: list[MetricRef], sources_dir: Path,

@@ -10,7 +10,6 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from catalogue.datasets import LICENCES, DatasetRecord, MetricRef
 from catalogue.dcat_nodes import add_dataset, add_licence
 from catalogue.dcat_terms import (
-    DCAT,
     FRICTIONLESS_PACKAGE,
     frequency,
     location,
@@ -21,7 +20,7 @@ from catalogue.dcat_terms import (
     theme,
 )
 from core.store import EmbeddedStore
-from core.uris import LACAT, Uris
+from core.uris import DCAT, LACAT, Uris
 
 # Distributions of each metric dataset, served under /downloads/ by the data-package builder.
 METRIC_DISTRIBUTIONS = [

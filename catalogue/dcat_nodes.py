@@ -4,7 +4,9 @@ licence or standard, a web page."""
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS
+
+from core.uris import DCAT
 
 
 def add_dataset(g: Graph, catalogue: URIRef, node: URIRef, title: str, description: str,

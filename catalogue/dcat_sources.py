@@ -11,9 +11,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from catalogue.datasets import DatasetRecord
 from catalogue.dcat_nodes import add_dataset, add_document, add_licence
 from catalogue.dcat_terms import (
-    DCAT,
     MEDIA_TYPES,
-    SPDX,
     contact,
     frequency,
     location,
@@ -26,7 +24,7 @@ from catalogue.dcat_terms import (
     theme,
 )
 from catalogue.step import sha256_file
-from core.uris import LACAT, Uris, github_repository_uri
+from core.uris import DCAT, LACAT, SPDX, Uris, github_repository_uri
 
 
 def source_dataset(g: Graph, uris: Uris, rec: DatasetRecord, catalogue: URIRef, sources_dir: Path) -> URIRef:

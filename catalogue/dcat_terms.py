@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from catalogue.datasets import AREAS, EU_FREQUENCY, EU_THEME, FREQUENCIES, THEMES, Organisation
 from catalogue.dcat_nodes import labelled
 from catalogue.sdl import add_organisation, org_slug
 from core import periods
-from core.uris import Uris, concept
+from core.uris import DCAT, SPDX, STATGEO, VCARD, Uris, concept
 
-# DCAT 3 terms (rdflib's closed DCAT namespace predates dcat:DatasetSeries, dcat:inSeries, ...).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA = "http://www.iana.org/assignments/media-types/"
-STATGEO = "http://statistics.data.gov.uk/id/statistical-geography/"
 THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
 FRICTIONLESS_PACKAGE = "https://specs.frictionlessdata.io/data-package/"
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
@@ -71,7 +66,7 @@ def theme(g: Graph, code: str) -> URIRef:
 
 
 def location(g: Graph, code: str) -> URIRef:
-    node = URIRef(STATGEO + code)
+    node = STATGEO[code]
     g.add((node, RDF.type, DCTERMS.Location))
     g.add((node, RDFS.label, Literal(AREAS[code], lang="en")))
     return node

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from catalogue.datasets import load_metric_records
@@ -29,11 +29,9 @@ from catalogue.frameworks import UNKNOWN, Edition, FrameworkMetric, load_framewo
 from catalogue.metrics import provenance_graph
 from catalogue.sdl import add_organisation
 from catalogue.step import BuildContext, GraphOutput
-from core.uris import ESD_METRIC_TYPE, LACAT, OGL, Uris, concept, source_file_uri
+from core.uris import DCAT, ESD_METRIC_TYPE, LACAT, OGL, Uris, concept, source_file_uri
 
 GRAPH = "frameworks"
-# DCAT 3 (rdflib's closed DCAT namespace predates dcat:version and dcat:DatasetSeries).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 
 def issued_literal(value: str) -> Literal:

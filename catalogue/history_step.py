@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from catalogue.lifecycle.records import PUBLIC_STATUSES, SUMS_FILE, Paths, record_paths
 from catalogue.lifecycle.versions import changed_fields, snapshot_problems, snapshots
 from catalogue.step import BuildContext, GraphOutput
 from core.problems import Problem, SourceError
-from core.uris import LACAT, Uris, concept, source_file_uri, unit_uri
+from core.uris import DCAT, LACAT, Uris, concept, source_file_uri, unit_uri
 from core.yaml_text import load_yaml
 
 # Snapshot problems that stop a build: a published version was altered or lost. An edit not yet
@@ -27,7 +27,6 @@ def history_graph(paths: Paths, uris: Uris, sources_dir: Path) -> tuple[Graph, l
     """graph/metric-history: every published version of every public metric, which version the
     figures are published under, retirements, and which dataset each source file releases.
     Returns (graph, files read, notes)."""
-    dcat = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 terms (rdflib's namespace predates them)
     g = Graph()
     files: list[Path] = []
     notes: list[str] = []
@@ -44,7 +43,7 @@ def history_graph(paths: Paths, uris: Uris, sources_dir: Path) -> tuple[Graph, l
         # Every observation of the metric's cube is published under its current definition: one
         # triple on the qb:DataSet says so for all of them.
         g.add((URIRef(uris.metric_cube(slug)), LACAT.definitionVersion, current))
-        g.add((m, dcat.hasCurrentVersion, current))
+        g.add((m, DCAT.hasCurrentVersion, current))
         if not snaps:
             notes.append(f"{slug}: no published snapshot yet (run 'lacat metric publish {slug}')")
         elif changed_fields(load_yaml(snaps[-1].text), data):
@@ -58,7 +57,7 @@ def history_graph(paths: Paths, uris: Uris, sources_dir: Path) -> tuple[Graph, l
             g.add((v, RDFS.label, Literal(f"{sd['label']}, version {snap.version}", lang="en")))
             g.add((v, DCTERMS.isVersionOf, m))
             g.add((m, DCTERMS.hasVersion, v))
-            g.add((v, dcat.version, Literal(str(snap.version))))
+            g.add((v, DCAT.version, Literal(str(snap.version))))
             g.add((v, LACAT.versionNumber, Literal(snap.version)))
             if change is not None:
                 g.add((v, DCTERMS.issued, Literal(change["date"], datatype=XSD.date)))
@@ -72,7 +71,7 @@ def history_graph(paths: Paths, uris: Uris, sources_dir: Path) -> tuple[Graph, l
             g.add((v, LACAT.recordText, Literal(snap.text)))
             g.add((v, LACAT.sha256, Literal(snap.sha256)))
             if snap.version > 1:
-                g.add((v, dcat.previousVersion, URIRef(uris.metric_version(slug, snap.version - 1))))
+                g.add((v, DCAT.previousVersion, URIRef(uris.metric_version(slug, snap.version - 1))))
         if snaps:
             files.append(paths.history_of(slug) / SUMS_FILE)
         if data.get("retired_on"):

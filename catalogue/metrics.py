@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from catalogue.lifecycle.public import public_metrics
@@ -29,6 +29,7 @@ from catalogue.similar import method_for_metric
 from catalogue.step import BuildContext, GraphOutput
 from catalogue.triples import TripleBuffer
 from core.uris import (
+    DCAT,
     LACAT,
     OGL,
     QB,
@@ -49,9 +50,6 @@ from ingest.observations import ENGLAND_GSS, period_sort_key
 ORIGIN_FILES = ("oflog/origins.yaml", "metrics/origins.yaml", "skills/origins.yaml", "finance/origins.yaml",
                 "lof/origins.yaml", "roads/origins.yaml", "homelessness/origins.yaml", "housing/origins.yaml",
                 "planning/origins.yaml")
-
-# DCAT 3 (rdflib's closed DCAT namespace predates dcat:version).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 
 # --- Origins of the source files ----------------------------------------------------------------

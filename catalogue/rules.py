@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from core.problems import Problem, SourceError, display_name
 from core.queries import PREFIX_BLOCK
-from core.uris import LACAT, Uris, concept
+from core.uris import DCAT, LACAT, Uris, concept
 from core.yaml_records import Record, line_of, read_records, schema_validator
 
 RULES_DIR = "rules"
@@ -35,8 +35,6 @@ QUERY_DIR = Path(__file__).resolve().parent.parent / "sparql" / "queries" / "rul
 # are kept for the record only.
 EVALUATED = frozenset({"proposed", "approved", "published"})
 READING = "A prompt for questions, not a judgement."
-# dcat:version (DCAT 3) is not among the terms rdflib's DCAT namespace knows.
-DCAT_VERSION = URIRef(str(DCAT) + "version")
 
 
 class RuleRecord(Record):
@@ -187,7 +185,7 @@ def rules_graph(rules: list[RuleRecord], uris: Uris) -> Graph:
                                                lang="en")))
         g.add((v, RDF.type, LACAT.RuleVersion))
         g.add((v, DCTERMS.isVersionOf, r))
-        g.add((v, DCAT_VERSION, Literal(str(rule.version))))
+        g.add((v, DCAT.version, Literal(str(rule.version))))
         g.add((v, RDFS.label, Literal(f"{d['label']} (version {rule.version})", lang="en")))
         g.add((v, LACAT.rationale, Literal(d["rationale"].strip(), lang="en")))
         g.add((v, LACAT.reading, Literal(d["reading"].strip(), lang="en")))

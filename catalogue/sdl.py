@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS
 
 from catalogue.dcat_nodes import add_dataset, add_document, add_licence
 from catalogue.step import BuildContext, GraphOutput
 from core import periods
 from core.problems import Problem, SourceError, display_name
-from core.uris import LACAT, OGL, Uris, concept, concept_scheme
+from core.uris import DCAT, LACAT, OGL, STATGEO, Uris, concept, concept_scheme
 
 REF_RE = re.compile(r"^\d{3}-\d{2}$")
 
@@ -363,7 +363,7 @@ def sdl_graph(sdl: Sdl, uris: Uris) -> Graph:
             g.add((node, RDFS.comment, Literal(c.note, lang="en")))
         if c.source_url:
             g.add((node, DCAT.landingPage, add_document(g, c.source_url)))
-        g.add((node, DCTERMS.spatial, URIRef(ENGLAND)))
+        g.add((node, DCTERMS.spatial, ENGLAND))
 
     for ch in sdl.changes:
         node = URIRef(uris.sdl_change(ch.year, ch.row))
@@ -389,11 +389,11 @@ def sdl_graph(sdl: Sdl, uris: Uris) -> Graph:
     return g
 
 
-ENGLAND = "http://statistics.data.gov.uk/id/statistical-geography/E92000001"
+ENGLAND = STATGEO["E92000001"]
 
 
 def england(g: Graph) -> URIRef:
-    node = URIRef(ENGLAND)
+    node = ENGLAND
     g.add((node, RDF.type, DCTERMS.Location))
     g.add((node, RDFS.label, Literal("England", lang="en")))
     return node

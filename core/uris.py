@@ -8,12 +8,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from core import periods
 from core.problems import display_name
 
-# Standard vocabularies not shipped by rdflib.
+# Standard vocabularies not shipped by rdflib, and DCAT: rdflib's DCAT is a closed list of DCAT 2
+# terms that warns at every DCAT 3 term the catalogue uses (dcat:version, dcat:previousVersion,
+# dcat:hasCurrentVersion, dcat:inSeries), so this open one is the project's only DCAT.
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 QB = Namespace("http://purl.org/linked-data/cube#")
 SDMX_DIM = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
 SDMX_ATTR = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")

@@ -12,13 +12,14 @@ import yaml
 from markupsafe import escape
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, SH
+from rdflib.namespace import DCTERMS, RDF, SH
 
 from catalogue.datasets import load_dataset_records, load_metric_records, parse_dataset_record
 from catalogue.dcat import check_links
 from catalogue.reports import REPORTS
 from core.problems import SourceError
 from core.settings import PROJECT_ROOT
+from core.uris import DCAT
 from tests.helpers import official_shapes
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "dcat-ap"

@@ -14,11 +14,11 @@ import pytest
 import yaml
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, SH, XSD
+from rdflib.namespace import DCTERMS, RDF, SH, XSD
 
 from catalogue.datasets import load_dataset_records, load_metric_records
 from catalogue.dcat import catalogue_graph
-from core.uris import Uris
+from core.uris import DCAT, Uris
 from tests.helpers import official_shapes
 
 LACAT = "https://w3id.org/lacat/def#"

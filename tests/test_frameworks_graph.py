@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, SKOS, XSD
+from rdflib.namespace import SKOS, XSD
 
 from catalogue.framework_graph import edition_graph
 from catalogue.frameworks import load_frameworks
 from catalogue.ontology_step import load_ontology, load_shapes
 from catalogue.shacl_check import shacl_problems
 from core.settings import PROJECT_ROOT
-from core.uris import LACAT, Uris
+from core.uris import DCAT, LACAT, Uris
 
 PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcat: <http://www.w3.org/ns/dcat#>

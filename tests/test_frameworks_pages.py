@@ -9,9 +9,9 @@ import time
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, RDF, SKOS
+from rdflib.namespace import RDF, SKOS
 
-from core.uris import Uris
+from core.uris import DCAT, Uris
 from web.framework_data import FEdition, FMetric, FOutcome, diff
 
 FIRST = "lof-2026-02-first-edition"

@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import rdflib
 
+from core.uris import VOID
+
 RESOURCES = [
     "metric/defra-household-recycling-rate",
     "metric/defra-household-recycling-rate/version/1",
@@ -101,14 +103,13 @@ def test_void_description(client, settings) -> None:
     r = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert r.status_code == 200 and r.mimetype == "text/turtle" and "Accept" in r.headers["Vary"]
     g = rdflib.Graph().parse(data=r.data, format="turtle")
-    void = rdflib.Namespace("http://rdfs.org/ns/void#")
-    ds = next(g.subjects(rdflib.RDF.type, void.Dataset))
-    assert (ds, void.sparqlEndpoint, rdflib.URIRef(settings.base_uri + "sparql")) in g
-    assert str(g.value(ds, void.uriSpace)) == settings.base_uri + "id/"
-    assert int(g.value(ds, void.triples)) > 100_000
-    subsets = list(g.objects(ds, void.subset))
+    ds = next(g.subjects(rdflib.RDF.type, VOID.Dataset))
+    assert (ds, VOID.sparqlEndpoint, rdflib.URIRef(settings.base_uri + "sparql")) in g
+    assert str(g.value(ds, VOID.uriSpace)) == settings.base_uri + "id/"
+    assert int(g.value(ds, VOID.triples)) > 100_000
+    subsets = list(g.objects(ds, VOID.subset))
     assert len(subsets) >= 5
-    assert sum(int(g.value(s, void.triples)) for s in subsets) == int(g.value(ds, void.triples))
+    assert sum(int(g.value(s, VOID.triples)) for s in subsets) == int(g.value(ds, VOID.triples))
     jsonld = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert jsonld.mimetype == "application/ld+json"
     assert client.get("/.well-known/void", headers={"Accept": "image/png"}).status_code == 406

@@ -8,7 +8,7 @@ import subprocess
 from datetime import date
 
 from core.settings import PROJECT_ROOT
-from core.uris import Uris, concept, concept_scheme, github_repository_uri, instant_uri, wikidata_uri
+from core.uris import DCAT, Uris, concept, concept_scheme, github_repository_uri, instant_uri, wikidata_uri
 
 BASE = "http://localhost:5000/"
 # String building that would mint a URI of the scheme: a base plus a path, a concept URI from
@@ -47,3 +47,19 @@ def test_moved_uris_keep_their_form() -> None:
     assert str(wikidata_uri("Q2256")) == "http://www.wikidata.org/entity/Q2256"
     assert str(github_repository_uri("mysociety/uk_local_authority_names_and_codes")) == (
         "https://github.com/mysociety/uk_local_authority_names_and_codes")
+
+
+def test_every_vocabulary_is_declared_once_in_core_uris() -> None:
+    """Namespaces are declared in core/uris.py only, and DCAT is its open namespace: rdflib's closed
+    DCAT warns at every DCAT 3 term, and a second declaration could drift from the first."""
+    files = subprocess.run(["git", "ls-files", "--", "*.py"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()
+    declared = re.compile(r"\bNamespace\(\s*[\"']")
+    closed_dcat = re.compile(r"from rdflib(\.namespace)? import [^#\n]*\bDCAT\b")
+    found = [f"{rel}:{n}: {line.strip()}" for rel in files if rel != "core/uris.py"
+             for n, line in enumerate((PROJECT_ROOT / rel).read_text(encoding="utf-8").splitlines(), 1)
+             if declared.search(line) or closed_dcat.search(line)]
+    # The W3C protocol tests declare their manifest's own vocabularies (test-manifest, http, content).
+    found = [f for f in found if not f.startswith("tests/test_sparql_protocol.py:")]
+    assert found == []
+    assert str(DCAT.previousVersion) == "http://www.w3.org/ns/dcat#previousVersion"
