@@ -8,11 +8,13 @@ caveats, no change note) change no file."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
-import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from unittest import mock
 from xml.etree import ElementTree as ET
 
 import pyoxigraph as ox
@@ -21,6 +23,7 @@ import rdflib
 import yaml
 
 from catalogue.build import run_build
+from cli.main import main
 from core.settings import PROJECT_ROOT, Settings
 from core.store import LiveStore
 from tests.helpers import small_records
@@ -39,9 +42,18 @@ NEW_DEFINITION = ("The percentage of adult social care staff who left their role
 
 
 def lacat(records: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LACAT_RECORDS_DIR": str(records)}
-    return subprocess.run([sys.executable, "-m", "cli.main", "metric", *args], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=300)
+    """`lacat metric ...` over `records`: the command's own entry point, exit code and output, run
+    in this process (a new interpreter for each of the scenario's commands spends seconds importing
+    the project; tests/test_lifecycle_check.py runs the command as its own process)."""
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["metric", *args]
+    with mock.patch.dict(os.environ, {"LACAT_RECORDS_DIR": str(records)}), redirect_stdout(out), \
+            redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse refusing the arguments
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["lacat", *argv], code, out.getvalue(), err.getvalue())
 
 
 def tree_bytes(folder: Path) -> dict[str, str]:
