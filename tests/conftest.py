@@ -29,6 +29,8 @@ SAME_PROCESS = {
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     if config.getoption("dist") != "loadfile":
         return None
+    # xdist would otherwise hand out the files with the most tests first, not in the order below.
+    config.option.loadscopereorder = False
 
     class SharedProductScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
@@ -39,10 +41,20 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Files holding a slow test run first: spread over processes, the long ones then overlap
-    instead of all landing at the end. The order within a file is kept."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
+    """The order in which whole files are handed to the test processes. First the files that
+    package the catalogue, the longest chain (the session's build, then packaging); then the files
+    that need no build, which keep the other processes busy while that build runs; then the rest.
+    Within each group, files holding a slow test come first, so that the long ones overlap instead
+    of landing at the end. The order within a file is kept."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    needs_build = {item.path for item in items if "built_var" in item.fixturenames}
+
+    def rank(item: pytest.Item) -> tuple[int, bool]:
+        if SAME_PROCESS.get(item.nodeid.split("::")[0]) == "packages":
+            return 0, False
+        return (2 if item.path in needs_build else 1), item.path not in slow
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")
