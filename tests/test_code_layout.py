@@ -8,7 +8,10 @@ listed one that grew, fails too.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from core.settings import PROJECT_ROOT
 
@@ -60,3 +63,25 @@ def test_the_count_names_every_offender_with_its_lines(tmp_path: Path) -> None:
     (tmp_path / "web" / "deep" / "long.py").write_text("x = 1\n" * 600, encoding="utf-8")
     (tmp_path / "tests" / "test_long.py").write_text("x = 1\n" * 900, encoding="utf-8")
     assert offenders(line_counts(tmp_path)) == {"core/over.py": LIMIT + 1, "web/deep/long.py": 600}
+
+
+def tracked_links(root: Path) -> list[str]:
+    """Paths git tracks as symbolic links (mode 120000) under `root`'s checkout. A link committed by
+    mistake (a local .venv or node_modules pointing elsewhere) replaces the real folder in every
+    checkout that fast-forwards onto it, and names a path of one machine."""
+    listing = subprocess.run(["git", "-C", str(root), "ls-files", "-s"], capture_output=True, text=True, check=True)
+    return [line.split("\t", 1)[1] for line in listing.stdout.splitlines() if line.startswith("120000 ")]
+
+
+def test_the_repository_tracks_no_symbolic_links() -> None:
+    if not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert not tracked_links(PROJECT_ROOT), "symbolic links are tracked; remove them with git rm --cached"
+
+
+def test_a_tracked_link_is_found(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "real.txt").write_text("x\n", encoding="utf-8")
+    (tmp_path / ".venv").symlink_to(tmp_path / "elsewhere")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "real.txt", ".venv"], check=True)
+    assert tracked_links(tmp_path) == [".venv"]
