@@ -265,6 +265,7 @@ def _page(client, path: str) -> tuple[int, str]:
     return r.status_code, re.sub(r'nonce="[^"]*"', "", r.text)  # a fresh CSP nonce per response
 
 
+@pytest.mark.slow  # every SPARQL example and page over the whole catalogue, through HTTP
 def test_catalogue_pages_and_examples_on_remote_backend(catalogue_server: str, store: EmbeddedStore, client,
                                                         tmp_path: Path) -> None:
     """The real catalogue on a remote SPARQL server: the endpoint, the examples and the pages work
