@@ -195,7 +195,7 @@ class Worker:
             return self.run_remote(job)
         store = self.open(job.store_path)
         # The project's prefixes are declared for every query that uses prefixed names, as on the
-        # query page (for one that does not, passing them cost a third of a small DESCRIBE).
+        # query page (for one that does not, parsing them was a third of a small DESCRIBE's query time).
         kwargs: dict[str, object] = {"base_iri": job.base_iri}
         if job.prefixes:
             kwargs["prefixes"] = PREFIXES
