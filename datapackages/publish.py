@@ -92,17 +92,59 @@ def _validate_one(args: tuple[str, str]) -> dict[str, Any]:
     return validate_package(Path(root) / label, label)
 
 
-def validate_all(root: Path, labels: list[str]) -> dict[str, dict[str, Any]]:
-    """Validate many packages, in worker processes: Frictionless spends ~1 s of CPU per package on
-    its own metadata, which is most of the packaging time. The first failure stops the run."""
-    workers = max(1, min(4, os.cpu_count() or 1))
-    jobs = [(str(root), label) for label in labels]
-    if workers == 1 or len(jobs) < 8:
-        return {label: _validate_one(job) for job, label in zip(jobs, labels, strict=True)}
+def _pool(workers: int, initializer: Callable[..., None] | None = None,
+          initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("spawn")  # no forked copy of the open store in the workers
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        results = pool.map(_validate_one, jobs, chunksize=8)
-        return dict(zip(labels, results, strict=True))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer, initargs=initargs)
+
+
+def _workers(jobs: int) -> int:
+    """Worker processes for `jobs` packages: one per core (at most 4), none for a handful."""
+    workers = max(1, min(4, os.cpu_count() or 1))
+    return 1 if jobs < 8 else workers
+
+
+def validate_all(root: Path, labels: list[str]) -> dict[str, dict[str, Any]]:
+    """Validate many packages, in worker processes. The first failure stops the run."""
+    jobs = [(str(root), label) for label in labels]
+    if _workers(len(jobs)) == 1:
+        return {label: _validate_one(job) for job, label in zip(jobs, labels, strict=True)}
+    with _pool(_workers(len(jobs))) as pool:
+        return dict(zip(labels, pool.map(_validate_one, jobs, chunksize=8), strict=True))
+
+
+# The catalogue's content in a packaging worker, sent once when the worker starts rather than with
+# every package.
+_content: Content | None = None
+
+
+def _hold_content(content: Content | None) -> None:
+    global _content
+    _content = content
+
+
+def _package_one(args: tuple[str, PackageSpec]) -> dict[str, Any]:
+    root, spec = args
+    assert _content is not None, "the worker was started without the catalogue's content"
+    desc = write_package(_content, spec, Path(root))[1]
+    report = validate_package(Path(root) / spec.folder, spec.folder)
+    return finish_package(_content, spec, Path(root), desc, report)
+
+
+def package_all(content: Content, root: Path, specs: list[PackageSpec]) -> list[dict[str, Any]]:
+    """Write, validate, and then add the report and workbook to and zip each package; returns the
+    index entries in the order of `specs`. Each package is made whole in one worker process: the
+    workbook and the zip cost about three times the validation, and run one after another in one
+    process they were most of the packaging time. The first failure stops the run."""
+    jobs = [(str(root), spec) for spec in specs]
+    if _workers(len(jobs)) == 1:
+        _hold_content(content)
+        try:
+            return [_package_one(job) for job in jobs]
+        finally:
+            _hold_content(None)
+    with _pool(_workers(len(jobs)), _hold_content, (content,)) as pool:
+        return list(pool.map(_package_one, jobs, chunksize=4))
 
 
 def build_packages(store: Store, settings: Settings, out: Path, log: Callable[[str], None] = print,
@@ -114,10 +156,7 @@ def build_packages(store: Store, settings: Settings, out: Path, log: Callable[[s
         f"{len(content.metrics)} metrics in {time.perf_counter() - t0:.1f}s")
     specs = [s for s in package_specs(content) if only is None or only(s)]
     t1 = time.perf_counter()
-    descriptors = [write_package(content, spec, out)[1] for spec in specs]
-    reports = validate_all(out, [spec.folder for spec in specs])
-    entries = [finish_package(content, spec, out, desc, reports[spec.folder])
-               for spec, desc in zip(specs, descriptors, strict=True)]
+    entries = package_all(content, out, specs)
     counts: dict[str, int] = {}
     for e in entries:
         counts[e["kind"]] = counts.get(e["kind"], 0) + 1
