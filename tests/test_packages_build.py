@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,7 +19,8 @@ from openpyxl import load_workbook
 
 from core.settings import Settings
 from core.store import EmbeddedStore, LiveStore, StoreInfo
-from datapackages.publish import build_packages, validate_all
+from datapackages.content import PackagingError
+from datapackages.publish import build_packages, validate_all, validate_package
 from tests.helpers import published_packages
 
 pytestmark = pytest.mark.slow  # packages the whole catalogue once
@@ -243,3 +245,21 @@ def test_packaging_time_is_reported(settings: Settings, index: dict) -> None:
     total = sum(e["zip_bytes"] for e in index["packages"])
     print(f"\n{len(index['packages'])} packages, {total / 1e6:.1f} MB zipped, packaged in {seconds:.0f}s")
     assert seconds > 0
+
+
+def test_a_package_that_fails_validation_names_its_file_row_and_field(packages: Path, tmp_path: Path) -> None:
+    """What stops packaging before anything is published: Frictionless's error, with where it is."""
+    folder = tmp_path / "authority" / "TRF"
+    shutil.copytree(packages / "authority" / "TRF", folder)
+    path = folder / "observations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    cells = next(csv.reader([lines[1]]))
+    cells[header.index("value")] = "twelve thousand"
+    lines[1] = ",".join(cells) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(PackagingError) as caught:
+        validate_package(folder, "authority/TRF")
+    message = str(caught.value)
+    assert "package authority/TRF failed validation" in message
+    assert "authority/TRF/observations.csv, row 2, field value: type-error" in message
