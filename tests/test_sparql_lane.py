@@ -12,6 +12,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from core.settings import Settings
+from core.store import StoreUnavailable
 from web.app import create_app
 from web.sparql_lane import SparqlLane
 
@@ -127,3 +128,19 @@ def test_repeated_get_through_the_lane_is_a_304(client) -> None:
                        headers={"Accept": JSON, "If-None-Match": first.headers["ETag"]})
     assert first.status_code == 200 and again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == first.headers["ETag"] and again.headers["Vary"] == "Accept"
+
+
+
+def test_a_store_lost_while_answering_gets_the_routes_503(client, app, monkeypatch) -> None:
+    """A remote server that goes away after the store was opened: the lane hands the request to the
+    route, whose error handler answers 503 with the page and security headers of every other 503."""
+    def gone(*args, **kwargs):
+        raise StoreUnavailable("the remote SPARQL server cannot be reached: connection refused")
+
+    monkeypatch.setattr("web.sparql_lane.answer_query", gone)
+    monkeypatch.setattr("web.sparql_endpoint.answer_query", gone)
+    for method, args, body, headers in ANSWERED[:1] + ANSWERED[5:7]:
+        r = _request(client, method, args, body, headers)
+        assert r.status_code == 503, (method, args, body)
+        assert "Content-Security-Policy" in r.headers and "X-Content-Type-Options" in r.headers
+        assert "Service unavailable" in r.get_data(as_text=True)

@@ -28,6 +28,7 @@ from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 from werkzeug.wrappers import Request
 
 from core.settings import Settings
+from core.store import StoreUnavailable
 from sparql.guard import check
 from sparql.protocol import choose_format, read_query
 from web.current import SETTINGS_KEY, STORE_KEY
@@ -102,5 +103,12 @@ class SparqlLane:
             if body is not None:
                 body.seek(0)
             return None
-        return answer_query(store, settings, method, query, shape, fmt, defaults, named,
-                            environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"))
+        try:
+            return answer_query(store, settings, method, query, shape, fmt, defaults, named,
+                                environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"))
+        except StoreUnavailable:
+            # A store lost after it was opened (a remote server gone away): the route's error
+            # handler answers 503 with the page and headers every other 503 has.
+            if body is not None:
+                body.seek(0)
+            return None
