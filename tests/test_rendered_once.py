@@ -1,13 +1,16 @@
 """Parts of pages rendered once per build and assembled per request (the metric page's values
-table, web/metric_page.value_rows; the datasets finder's results, web/catalogue_pages) must read
-exactly as the per-request rendering did: the references below are those template loops,
-rendered here from the same rows."""
+table, web/metric_page.value_rows; the datasets finder's results, web/catalogue_pages; the
+councils list's rows; the council page's explorer section) must read exactly as rendering each
+part afresh for the request would: the references below call the same partials, row by row, on
+the rows the request shows, so a fragment kept under the wrong key, in the wrong order or from
+another build fails."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from flask import get_template_attribute
 
 from core.queries import iri, select
 from web.catalogue_pages import KIND_LABELS, _dataset_items
@@ -17,17 +20,6 @@ from web.learn_from import for_authority
 from web.metric_lookup import cat
 from web.metric_page import latest_values, sort_rows
 from web.per_build import rows_per_build
-
-# The values table's body as metric.html rendered it before the rows were kept per build.
-REFERENCE = """\
-    {% for r in rows %}
-    <tr class="govuk-table__row{% if chosen and r.code == chosen.code %} lacat-row-focus{% endif %}">
-      <td class="govuk-table__cell" data-sort-value="{{ r.label }}"><a class="govuk-link" href="/doc/authority/{{ r.code }}">{{ r.label }}</a>{% if not r.current %} <span class="govuk-body-s">(abolished)</span>{% endif %}</td>
-      <td class="govuk-table__cell govuk-table__cell--numeric" data-sort-value="{{ r.value if r.value is not none else '' }}">{% if r.missing %}<span title="{{ r.reason }}">missing</span>{% else %}<a class="govuk-link" href="{{ r.obs|local }}">{{ m.format(r.value) }}</a>{% if r.lower is not none and r.upper is not none %} <span class="govuk-body-s lacat-interval">(95% confidence interval {{ m.format(r.lower) }} to {{ m.format(r.upper) }})</span>{% endif %}{% endif %}</td>
-      <td class="govuk-table__cell govuk-table__cell--numeric" data-sort-value="{{ r.mads if r.mads is not none else '' }}">{{ r.band or "–" }}</td>
-    </tr>
-    {% endfor %}
-"""
 
 CASES = [
     ("defra-household-recycling-rate", "", "value", "desc", None),  # one council missing
@@ -51,10 +43,10 @@ def test_values_table_reads_as_the_per_request_rendering(app, client, slug, peri
     with app.test_request_context():
         m = cat().metrics[slug]
         rows, _ = latest_values(m, period or m.latest_period)
-        expected = app.jinja_env.from_string(REFERENCE).render(
-            rows=sort_rows(rows, sort, order), m=m, chosen=cat().authorities.get(council) if council else None)
+        row = get_template_attribute("partials/metric-value-row.html", "value_row")
+        expected = "".join(row(r, m, r["code"] == council) for r in sort_rows(rows, sort, order))
     assert len(rows) > 100
-    assert _tbody(html) == expected
+    assert _tbody(html).strip() == expected.strip()
     if council:
         assert expected.count("lacat-row-focus") == 1 and f'href="/doc/authority/{council}"' in expected
     if slug == "healthy-life-expectancy-female":
@@ -75,28 +67,6 @@ def test_sorting_keeps_every_row_once(app) -> None:
                     assert ordered[-1]["value"] is None and ordered[0]["value"] is not None
 
 
-# The finder's results as datasets.html rendered them before the entries were kept per build.
-DATASETS_REFERENCE = """\
-        {% for i in items %}
-        <li class="lacat-result" data-kind="{{ i.kind }}">
-          <h2 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" href="{{ i.uri|local }}">{% if i.kind == "sdl" %}{{ i.identifier }} {% endif %}{{ i.title }}</a></h2>
-          <p class="govuk-body-s govuk-!-margin-bottom-1"><strong class="govuk-tag govuk-tag--{{ {'source': 'blue', 'metric': 'green', 'sdl': 'purple'}[i.kind] }}">{{ kind_labels[i.kind] }}</strong>
-            {% if i.publisher %} Published by {{ i.publisher }}.{% endif %}
-            {% if i.frequency %} Frequency: {{ i.frequency }}.{% endif %}
-            {% if i.kind == "sdl" %} {{ i.sdl_status }}.{% endif %}</p>
-          {% if i.collections %}
-          <p class="govuk-body-s govuk-!-margin-bottom-1">Single Data List returns:
-            {% for ref, name in i.collections|dictsort %}<a class="govuk-link" href="/doc/sdl-collection/{{ ref }}">{{ ref }} {{ name }}</a>{% if not loop.last %}; {% endif %}{% endfor %}</p>
-          {% endif %}
-          {% if i.kind != "metric" %}
-          <p class="govuk-body-s">Metrics using it:
-            {% if i.metrics %}{% for uri, name in i.metrics|dictsort(by="value") %}<a class="govuk-link" href="{{ uri|local }}">{{ name }}</a>{% if not loop.last %}; {% endif %}{% endfor %}{% else %}none published here{% endif %}</p>
-          {% endif %}
-        </li>
-        {% endfor %}
-"""
-
-
 @pytest.mark.parametrize("query", ["", "kind=metric&sdl_status=not-from-an-sdl-return", "q=waste"])
 def test_dataset_results_read_as_the_per_request_rendering(app, client, query) -> None:
     client.get(f"/datasets?{query}")
@@ -105,9 +75,10 @@ def test_dataset_results_read_as_the_per_request_rendering(app, client, query) -
     shown = shown[:shown.index("      </ul>")]
     with app.test_request_context(f"/datasets?{query}"):
         items = [i for i in _dataset_items() if f'href="{app.jinja_env.filters["local"](i.uri)}"' in shown]
-        expected = app.jinja_env.from_string(DATASETS_REFERENCE).render(items=items, kind_labels=KIND_LABELS)
+        result = get_template_attribute("partials/dataset-result.html", "result")
+        expected = "".join(result(i, KIND_LABELS) for i in items)
     assert len(items) > 10
-    assert shown == expected
+    assert shown.strip() == expected.strip()
 
 
 @pytest.mark.parametrize("code", ["BIR", "GMCA", "KEN"])
@@ -128,20 +99,6 @@ def test_council_page_explorer_section_reads_as_the_included_partial(app, client
     assert after.startswith(('\n<h2 class="govuk-heading-m">Elsewhere</h2>', '\n<h2 class="govuk-heading-s">This data'))
 
 
-# The councils list's rows as authority-list.html rendered them before they were kept per build.
-COUNCILS_REFERENCE = """\
-    {% for r in rows %}
-    <tr class="govuk-table__row">
-      <td class="govuk-table__cell"><a class="govuk-link" href="/doc/authority/{{ r.code }}">{{ r.label }}</a></td>
-      <td class="govuk-table__cell">{{ r.typeLabel }}</td>
-      <td class="govuk-table__cell">{{ r.regionLabel or "" }}</td>
-      <td class="govuk-table__cell">{{ r.gss or "" }}</td>
-      <td class="govuk-table__cell">{% if r.current %}Current{% else %}Abolished {{ r.until|nicedate }}{% endif %}</td>
-    </tr>
-    {% endfor %}
-"""
-
-
 @pytest.mark.parametrize("query", ["", "status=past", "status=all&type=CTY", "type=MD&q=bir"])
 def test_councils_list_rows_read_as_the_per_request_rendering(app, client, query) -> None:
     client.get(f"/authorities?{query}")
@@ -152,6 +109,7 @@ def test_councils_list_rows_read_as_the_per_request_rendering(app, client, query
         today = date.today().isoformat()
         rows = [{**r, "current": not r.get("until") or str(r["until"]) >= today}
                 for r in rows_per_build(get_store(), "authority-list") if f'href="/doc/authority/{r["code"]}"' in body]
-        expected = app.jinja_env.from_string(COUNCILS_REFERENCE).render(rows=rows)
+        row = get_template_attribute("partials/authority-list-row.html", "council_row")
+        expected = "".join(row(r) for r in rows)
     assert rows
-    assert body == expected
+    assert body.strip() == expected.strip()
