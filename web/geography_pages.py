@@ -119,11 +119,11 @@ def latest_inspection(rows: list[dict[str, object]]) -> dict[str, object] | None
 RENDERED_SECTIONS = 128  # councils' sections kept rendered per process, 100 to 250 KB each
 
 
-def _explorer_section(store: Store, code: str, uri: str, a: dict[str, object]) -> Markup:
+def _explorer_section(store: Store, code: str, uri: str, a: dict[str, object], today: date) -> Markup:
     """The council's metrics and learn-from sections, rendered once per build, council and day (the
     most recent RENDERED_SECTIONS): they are most of the page's template work and depend on
     nothing in the request."""
-    return lru_per_build("authority-explorer-html", store, (code, date.today().isoformat()), lambda: Markup(
+    return lru_per_build("authority-explorer-html", store, (code, today.isoformat()), lambda: Markup(
         render_template("partials/authority-explorer.html", a=a, ex=explorer_authority(code),
                         learn_from=for_authority(store, uri))), RENDERED_SECTIONS)
 
@@ -168,7 +168,7 @@ def authority_page(rest: str):
         links=links,
         schema_org=structured_data.council(a, settings().base_uri, former_codes, links),
         inspection=latest_inspection(rows("authority-inspections")),
-        explorer=_explorer_section(store, rest, uri, a),
+        explorer=_explorer_section(store, rest, uri, a, today),
         alternates=alternates(f"authority/{rest}"),
         breadcrumbs=[{"text": "Home", "href": "/"}, {"text": "Councils", "href": "/authorities"}],
         today=today,
