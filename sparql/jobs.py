@@ -137,6 +137,13 @@ def _serialise_triples(triples, job: Job, counted: bool) -> bytes:
     fmt = FORMATS[job.fmt]
     assert fmt.rdf is not None
     if job.bounded and not counted and job.count_rows:
+        if fmt.rdf == ox.RdfFormat.N_TRIPLES:
+            # One triple per line (line breaks in literals are escaped): written whole by the engine
+            # and counted after, without a Python object per triple.
+            nt = triples.serialize(format=fmt.rdf) or b""
+            if nt.count(b"\n") > job.max_rows:
+                raise _too_many(job.max_rows)
+            return nt
         held = list(triples)
         if len(held) > job.max_rows:
             raise _too_many(job.max_rows)

@@ -13,6 +13,7 @@ import pytest
 from core.settings import Settings
 from sparql import inline
 from sparql.guard import check
+from sparql.jobs import Job, QueryFailed, Worker
 from sparql.pool import QueryPool
 from sparql.protocol import _job
 from web.app import create_app
@@ -117,5 +118,28 @@ def test_cheap_describe_keeps_the_row_limit(built_var: Path) -> None:
     headers = {"Content-Type": "application/sparql-query", "Accept": "text/turtle"}
     r = client.post("/sparql", data=f"DESCRIBE <{BIR}>", headers=headers)
     assert r.status_code == 400 and "more than 3 results" in r.text
+    r = client.post("/sparql", data=f"DESCRIBE <{BIR}>", headers={**headers, "Accept": "application/n-triples"})
+    assert r.status_code == 400 and "more than 3 results" in r.text
     r = client.post("/sparql", data=f"SELECT ?o {{ <{BIR}> a ?o }} LIMIT 2", headers={**headers, "Accept": "text/csv"})
     assert r.status_code == 200
+
+
+def test_cheap_describe_as_n_triples_is_counted_by_its_lines() -> None:
+    """A cheap DESCRIBE asked as N-Triples is written whole and counted by lines: a literal's line
+    breaks are escaped, so each line is one triple, and the bytes are those of the triples held."""
+    s = ox.NamedNode("http://example.org/s")
+    store = ox.Store()
+    for i, text in enumerate(["one\nline", "two\r\nlines\r", "plain"]):
+        store.add(ox.Quad(s, ox.NamedNode(f"http://example.org/p{i}"), ox.Literal(text), ox.NamedNode("http://g")))
+    shape = check(f"DESCRIBE <{s.value}>", Settings.from_env())
+    assert shape.cheap
+    worker = Worker.over(store, "")
+    for max_rows, answered in ((3, True), (2, False)):
+        job = Job(query=f"DESCRIBE <{s.value}>", form="DESCRIBE", fmt="nt", max_rows=max_rows, count_rows=True,
+                  bounded=True)
+        if answered:
+            held = list(store.query(job.query, use_default_graph_as_union=True))
+            assert worker.answer(job) == ox.serialize(held, format=ox.RdfFormat.N_TRIPLES)
+        else:
+            with pytest.raises(QueryFailed, match="more than 2 results"):
+                worker.answer(job)
