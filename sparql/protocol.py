@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -157,30 +156,35 @@ def not_modified(tag: str, built_at: float, if_none_match: str | None, if_modifi
 
 def _job(store: Store, settings: Settings, query: str, shape: QueryShape, fmt: str,
          defaults: list[str] | None, named: list[str] | None) -> Job:
-    job = Job(
+    # Built once with its final fields: a dataclasses.replace per step cost more than the lexer.
+    count_rows = not (shape.limit is not None and shape.limit <= settings.max_result_rows)
+    limit_added = count_rows and shape.form == "SELECT" and shape.limit is None and not shape.outer_values
+    if limit_added:
+        # The engine stops at one row past the limit: no query answers more than it may send,
+        # and the answer needs no second pass to be counted. A line break first ends any comment.
+        query = f"{query}\nLIMIT {settings.max_result_rows + 1}"
+    remote = isinstance(store, RemoteStore)
+    if remote:
+        # Remote servers do not know our prefixes: declare them in front of the query.
+        query = f"BASE <{settings.base_uri}>\n" + PREFIX_BLOCK + query
+    return Job(
         query=query,
         form=shape.form,
         fmt=fmt,
         max_rows=settings.max_result_rows,
-        count_rows=not (shape.limit is not None and shape.limit <= settings.max_result_rows),
+        count_rows=count_rows,
+        limit_added=limit_added,
         default_graphs=tuple(defaults) if defaults is not None else None,
         named_graphs=tuple(named) if named is not None else None,
         use_union=not shape.has_dataset,
+        store_path="" if remote else store.info.path,
+        remote_url=settings.remote_query_url if remote else "",
+        remote_union=tuple(store.graphs()) if remote and not shape.has_dataset else (),
         timeout_s=settings.query_timeout_s,
         base_iri=settings.base_uri,
         prefixes=shape.pnames,
         bounded=shape.cheap,
     )
-    if job.count_rows and shape.form == "SELECT" and shape.limit is None and not shape.outer_values:
-        # The engine stops at one row past the limit: no query answers more than it may send,
-        # and the answer needs no second pass to be counted. A line break first ends any comment.
-        job = replace(job, query=f"{query}\nLIMIT {settings.max_result_rows + 1}", limit_added=True)
-    if isinstance(store, RemoteStore):
-        # Remote servers do not know our prefixes: declare them in front of the query.
-        return replace(job, query=f"BASE <{settings.base_uri}>\n" + PREFIX_BLOCK + job.query,
-                       remote_url=settings.remote_query_url,
-                       remote_union=tuple(store.graphs()) if not shape.has_dataset else ())
-    return replace(job, store_path=store.info.path)
 
 
 def execute(store: Store, settings: Settings, query: str, shape: QueryShape, fmt: str,
