@@ -150,28 +150,32 @@ def answer_query(store: Store, settings: Settings, method: str, query: str, shap
     """The answer to a checked query in a result format: a 304 or a cached copy for a repeated GET,
     else the query run (in this process if the guard proved it cheap, else in a worker). Shared by
     the route and web.sparql_lane, which calls it without Flask's routing."""
+    if method != "GET":
+        # Only a GET is cached or revalidated: a POST needs neither its key nor its ETag (a hash).
+        try:
+            answer = execute(store, settings, query, shape, fmt, defaults, named)
+        except QueryFailed as exc:
+            return _plain_reply(exc.status, exc.message)
+        return Reply(200, [("Content-Type", content_type(answer.media_type)), ("Content-Length", str(answer.size))],
+                     answer.chunks)
     info = store.info
     key = "\x00".join([fmt, query, "|".join(defaults or ["-"]), "|".join(named or ["-"])])
-    cacheable = method == "GET"
     tag = etag(info.version, key)
-    if cacheable and not_modified(tag, info.built_at, if_none_match, if_modified_since):
+    if not_modified(tag, info.built_at, if_none_match, if_modified_since):
         return Reply(304, _validators(tag, info.built_at, not_modified=True), [])
     cache = cache_for(settings)
     cache_key = info.version + "\x00" + key
-    if cacheable:
-        hit = cache.get(cache_key)
-        if hit is not None:
-            return Reply(200, [("Content-Type", content_type(hit[0])), ("Content-Length", str(len(hit[1]))),
-                               ("X-Cache", "hit"), *_validators(tag, info.built_at)], [hit[1]])
+    hit = cache.get(cache_key)
+    if hit is not None:
+        return Reply(200, [("Content-Type", content_type(hit[0])), ("Content-Length", str(len(hit[1]))),
+                           ("X-Cache", "hit"), *_validators(tag, info.built_at)], [hit[1]])
     try:
         answer = execute(store, settings, query, shape, fmt, defaults, named)
     except QueryFailed as exc:
         return _plain_reply(exc.status, exc.message)
-    headers = [("Content-Type", content_type(answer.media_type)), ("Content-Length", str(answer.size))]
-    if cacheable:
-        cache.put(cache_key, answer.media_type, b"".join(answer.chunks))
-        headers += [("X-Cache", "miss"), *_validators(tag, info.built_at)]
-    return Reply(200, headers, answer.chunks)
+    cache.put(cache_key, answer.media_type, b"".join(answer.chunks))
+    return Reply(200, [("Content-Type", content_type(answer.media_type)), ("Content-Length", str(answer.size)),
+                       ("X-Cache", "miss"), *_validators(tag, info.built_at)], answer.chunks)
 
 
 def _service_description(store: Store) -> Response:
