@@ -8,10 +8,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
+import werkzeug.urls  # noqa: F401 -- registers the "werkzeug.url_quote" error handler read_plain decodes with
 from werkzeug.datastructures import MIMEAccept, MultiDict
+from werkzeug.http import parse_options_header
 
 from core.problems import StatusError
 from core.queries import PREFIX_BLOCK
@@ -65,7 +69,7 @@ def read_query(settings: Settings, method: str, args: MultiDict, mimetype: str =
         if content_length and content_length > settings.max_query_bytes * 4:
             raise ProtocolError(413, f"The request is larger than this endpoint accepts "
                                      f"({settings.max_query_bytes:,} bytes of query).")
-        if mimetype == "application/x-www-form-urlencoded":
+        if mimetype == FORM_MEDIA:
             for key, value in form().items(multi=True):
                 params.add(key, value)
             if "update" in params:
@@ -101,6 +105,38 @@ def read_query(settings: Settings, method: str, args: MultiDict, mimetype: str =
     if defaults or named:
         return query, defaults, named
     return query, None, None
+
+
+FORM_MEDIA = "application/x-www-form-urlencoded"
+
+
+@lru_cache(maxsize=64)
+def _content_type(header: str) -> tuple[str, dict[str, str]]:
+    mimetype, params = parse_options_header(header)
+    return mimetype.lower(), params
+
+
+def read_plain(settings: Settings, method: str, query_string: str, content_type: str = "",
+               body: bytes = b"") -> tuple[str | None, list[str] | None, list[str] | None, str | None] | None:
+    """read_query, plus the ?format= (or ?output=) asked, from a WSGI request's raw values instead of a
+    werkzeug Request, whose parsing cost more than a small query: for a GET, whose parameters are all
+    in the URL, and for a POST whose whole `body` (its Content-Length, already read) is not a form.
+    None for a form POST, which only read_query over a werkzeug Request reads."""
+    mimetype, params = _content_type(content_type) if method == "POST" else ("", {})
+    if mimetype == FORM_MEDIA:
+        return None
+    # As werkzeug reads args: the WSGI string's bytes as UTF-8, bad percent-escapes kept as they are.
+    args: MultiDict = MultiDict(parse_qsl(query_string.encode("latin1").decode(), keep_blank_values=True,
+                                          errors="werkzeug.url_quote")) if query_string else MultiDict()
+    query, defaults, named = read_query(settings, method, args, mimetype, params, len(body), body=lambda: body)
+    # Neither a GET nor a POST that is not a form has form values: werkzeug's `values` are the args.
+    return query, defaults, named, _first(args, "format") or _first(args, "output")
+
+
+def _first(params: MultiDict, name: str) -> str | None:
+    """params.get(name) without the exception werkzeug raises and catches for a missing name."""
+    values = params.getlist(name)
+    return values[0] if values else None
 
 
 def asks_for_html(accept: MIMEAccept) -> bool:

@@ -8,11 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-from werkzeug.test import Client
-from werkzeug.wrappers import Response
+from werkzeug.test import Client, EnvironBuilder
+from werkzeug.wrappers import Request, Response
 
 from core.settings import Settings
 from core.store import StoreUnavailable
+from sparql.protocol import ProtocolError, read_plain, read_query
 from web.app import create_app
 from web.sparql_lane import SparqlLane
 
@@ -38,6 +39,11 @@ ANSWERED = [
     ("POST", None, "SELECT (COUNT(*) AS ?n) WHERE { ?s a lacat:LocalAuthority }", {"Content-Type": DIRECT, "Accept": JSON}),
     # Refused by the engine after the guard: the plain-text error with the route's headers.
     ("POST", None, "SELECT ?x WHERE { ?x ?y }", {"Content-Type": DIRECT, "Accept": JSON}),
+    # The format asked in the URL of a direct POST, and ?output= when ?format= is empty.
+    ("POST", {"format": "json-ld"}, f"DESCRIBE <{BIR}>", {"Content-Type": DIRECT}),
+    ("GET", {"query": f"DESCRIBE <{BIR}>", "format": "", "output": "nt"}, None, {}),
+    ("GET", {"query": f"DESCRIBE <{BIR}> <id/authority/KEN>"}, None, {"Accept": "application/n-triples"}),
+    ("POST", None, {"query": f"DESCRIBE <{BIR}>", "format": "ttl"}, {"Content-Type": FORM}),
 ]
 
 # Requests the lane hands to the route.
@@ -52,6 +58,10 @@ DECLINED = [
     ("POST", None, "DROP ALL", {"Content-Type": DIRECT}),  # 403, from the guard
     ("POST", None, "SERVICE", {"Content-Type": "application/sparql-update"}),
     ("POST", None, "x" * 90_000, {"Content-Type": DIRECT}),  # 413 before the body is read
+    ("POST", {"query": SELECT}, SELECT, {"Content-Type": DIRECT}),  # 400: the query twice
+    ("POST", None, SELECT, {"Content-Type": DIRECT + "; charset=latin-1"}),  # 415
+    ("POST", {"format": "png"}, SELECT, {"Content-Type": DIRECT}),  # 406
+    ("GET", {"query": SELECT, "default-graph-uri": "not an iri"}, None, {"Accept": JSON}),  # 400
     ("OPTIONS", None, None, {}),
     ("DELETE", None, None, {}),
 ]
@@ -144,3 +154,93 @@ def test_a_store_lost_while_answering_gets_the_routes_503(client, app, monkeypat
         assert r.status_code == 503, (method, args, body)
         assert "Content-Security-Policy" in r.headers and "X-Content-Type-Options" in r.headers
         assert "Service unavailable" in r.get_data(as_text=True)
+
+
+def test_a_post_werkzeug_would_read_otherwise_reaches_the_route(two_apps) -> None:
+    """A length int() cannot read, a chunked body and a body shorter than its length: the lane does not
+    read those itself (werkzeug reads them differently, or refuses them), and answers as the route."""
+    lane_app, flask_app = two_apps
+    lane, route = Client(lane_app, Response), Client(flask_app.wsgi_app.flask, Response)
+    body = f"DESCRIBE <{BIR}>".encode()
+    for overrides in ({"CONTENT_LENGTH": "\u00b2"}, {"HTTP_TRANSFER_ENCODING": "chunked"},
+                      {"CONTENT_LENGTH": str(len(body) + 5)}):
+        before = lane_app.wsgi_app.answered
+        kwargs = {"data": body, "content_type": DIRECT, "environ_overrides": overrides}
+        ours, theirs = lane.post("/sparql", **kwargs), route.post("/sparql", **kwargs)
+        assert _comparable(ours) == _comparable(theirs) and lane_app.wsgi_app.answered == before, overrides
+
+
+# Requests for read_plain: (method, query string as the WSGI server gives it, Content-Type, body).
+PLAIN = [
+    ("GET", "", "", b""),
+    ("GET", "query=ASK%7B%7D", "", b""),
+    ("GET", "query=ASK+%7B%7D&format=json", "", b""),
+    ("GET", "query=ASK{}&output=csv&format=", "", b""),
+    ("GET", "query=ASK{}&format=json&format=xml&output=tsv", "", b""),
+    ("GET", "query=a&query=b", "", b""),
+    ("GET", "query=", "", b""),
+    ("GET", "query", "", b""),
+    ("GET", "format=json", "", b""),
+    ("GET", "query=ASK{}&update=CLEAR+ALL", "", b""),
+    ("GET", "query=ASK{}&default-graph-uri=http%3A%2F%2Fa%2Fg&named-graph-uri=http://b/h", "", b""),
+    ("GET", "query=ASK{}&default-graph-uri=&named-graph-uri=x", "", b""),
+    ("GET", "query=ASK{}&named-graph-uri=not%20an%20iri", "", b""),
+    ("GET", "query=SELECT%20%22caf%C3%A9%22%20{}", "", b""),
+    ("GET", "query=%ff%fe", "", b""),  # percent-escapes that are not UTF-8
+    ("GET", "query=%zz&x=%", "", b""),
+    ("GET", "query=caf\u00e9", "", b""),  # a raw byte that is not UTF-8
+    ("GET", "query=ASK{}", "application/sparql-query", b"ignored"),
+    ("POST", "", "application/sparql-query", b"ASK {}"),
+    ("POST", "", "application/sparql-query; charset=UTF-8", b"ASK {}"),
+    ("POST", "", "application/sparql-query;charset=utf8", b"ASK {}"),
+    ("POST", "", "Application/SPARQL-Query", b"ASK {}"),
+    ("POST", "", "application/sparql-query; charset=latin-1", b"ASK {}"),
+    ("POST", "", "application/sparql-query; profile=x", b"ASK {}"),
+    ("POST", "", "application/sparql-query", b"caf\xe9"),
+    ("POST", "", "application/sparql-query", b""),
+    ("POST", "format=ttl&output=xml", "application/sparql-query", b"DESCRIBE <x>"),
+    ("POST", "output=xml", "application/sparql-query", b"DESCRIBE <x>"),
+    ("POST", "query=ASK{}", "application/sparql-query", b"ASK {}"),
+    ("POST", "update=x", "application/sparql-query", b"ASK {}"),
+    ("POST", "default-graph-uri=http://a/g", "application/sparql-query", b"ASK {}"),
+    ("POST", "default-graph-uri=nope", "application/sparql-query", b"ASK {}"),
+    ("POST", "", "application/sparql-update", b"CLEAR ALL"),
+    ("POST", "", "", b"ASK {}"),
+    ("POST", "query=ASK{}", "", b""),
+    ("POST", "", "text/plain", b"ASK {}"),
+    ("POST", "", "multipart/form-data; boundary=x", b"--x--"),
+    ("POST", "", "application/json", b"{}"),
+    ("POST", "", "application/x-www-form-urlencoded", b"query=ASK{}"),
+]
+
+
+def _outcome(read) -> tuple:
+    try:
+        return ("read", read())
+    except ProtocolError as exc:
+        return ("refused", exc.status, exc.message)
+    except Exception as exc:  # noqa: BLE001 -- any other failure: the lane hands the request to the route
+        return ("failed", type(exc).__name__)
+
+
+@pytest.mark.parametrize("method,query_string,content_type,body", PLAIN)
+def test_the_plain_reader_agrees_with_read_query(method: str, query_string: str, content_type: str,
+                                                 body: bytes) -> None:
+    """read_plain reads a GET or a direct POST from its raw WSGI values as read_query reads it over a
+    werkzeug Request, with the same refusals; only a form POST is left to read_query."""
+    settings = Settings.from_env()
+    environ = EnvironBuilder(method=method, data=body, content_type=content_type or None).get_environ()
+    environ["QUERY_STRING"] = query_string
+    request = Request(environ)
+
+    def over_request():
+        query, defaults, named = read_query(settings, method, request.args, request.mimetype,
+                                            request.mimetype_params, request.content_length,
+                                            lambda: request.form, lambda: request.get_data(cache=False))
+        return query, defaults, named, request.values.get("format") or request.values.get("output")
+
+    plain = _outcome(lambda: read_plain(settings, method, query_string, environ.get("CONTENT_TYPE", ""), body))
+    if content_type == "application/x-www-form-urlencoded":
+        assert plain == ("read", None)
+    else:
+        assert plain == _outcome(over_request)
