@@ -1,4 +1,4 @@
-"""Page latency as the store grows: the real pages, served by `lacat serve` (gunicorn, the
+"""Page latency as the store grows: the real pages, served by `lacat serve` (Granian, the
 default workers and threads), over the real catalogue and over it plus 1M extra observations, at
 concurrency 1 and 8.
 
@@ -176,7 +176,7 @@ def measure(servers: dict[int, str], repeat: int, concurrency: int) -> dict[int,
         return _get(local.session, url)
 
     with ThreadPoolExecutor(concurrency) as pool:
-        # Warm-up, concurrent so that every gunicorn worker computes its per-build values.
+        # Warm-up, concurrent so that every server worker computes its per-build values.
         for url in servers.values():
             for _, path in PAGES:
                 list(pool.map(fetch, [url + path] * concurrency * 2))

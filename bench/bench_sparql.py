@@ -1,4 +1,4 @@
-"""SPARQL endpoint benchmark: our /sparql (under gunicorn) against the Oxigraph server and
+"""SPARQL endpoint benchmark: our /sparql (under `lacat serve`) against the Oxigraph server and
 in-process pyoxigraph, on the same data and query mix, measured in one run.
 
 The data is SYNTHETIC, generated at run time (random values for made-up councils and metrics):
@@ -240,7 +240,7 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
             raise
         targets = {"in-process": inprocess_target(store_path), "oxigraph-server": http_target(oxi_url),
                    "ours": http_target(our_url)}
-        # Warm every target (caches, query workers of every gunicorn worker) before measuring.
+        # Warm every target (caches, query workers of every server worker) before measuring.
         warm_rng = random.Random(7)
         for run in targets.values():
             throughput(run, [instance(t, warm_rng, n_obs) for _, t in QUERIES] * 4, 8)

@@ -3,12 +3,12 @@
     .venv/bin/python bench/soak.py                         # 60 s at concurrency 32
     .venv/bin/python bench/soak.py --seconds 10 --concurrency 8 --json
 
-Starts `lacat serve` (gunicorn) on 127.0.0.1 over the catalogue in LACAT_VAR_DIR (or --var), or
+Starts `lacat serve` (Granian) on 127.0.0.1 over the catalogue in LACAT_VAR_DIR (or --var), or
 uses a server already running (--url, with --pid for memory figures). Each client thread loops
 over a fixed mix of explorer pages, linked-data documents, JSON/CSV twins and SPARQL queries
 (cached GETs, and POSTs the cache never answers) until the time is up. It reports every error
 (any status other than 200, or a failed connection: there must be none), latency percentiles per
-kind of request, throughput, and the resident memory of the server's processes (gunicorn workers
+kind of request, throughput, and the resident memory of the server's processes (server workers
 and their query processes) after warm-up and at the end.
 
 Load is bounded by --seconds and --concurrency and stops by itself; the server is stopped after.
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load runs (default 60)")
     parser.add_argument("--concurrency", type=int, default=32, help="client threads (default 32)")
     parser.add_argument("--var", type=Path, default=None, help="built var/ folder (default: LACAT_VAR_DIR or var/)")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the setting)")
+    parser.add_argument("--workers", type=int, default=None, help="server worker processes (default: the setting)")
     parser.add_argument("--url", default=None, help="use this running server instead of starting one")
     parser.add_argument("--pid", type=int, default=None, help="with --url: the server's pid, for memory figures")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

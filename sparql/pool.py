@@ -2,7 +2,7 @@
 
 pyoxigraph cannot interrupt a running query and some queries crash the whole process, so public
 queries run outside the web process (except those the guard proves cheap: sparql.inline). Each web
-process owns a small pool of worker processes (started lazily, so every gunicorn worker gets its
+process owns a small pool of worker processes (started lazily, so every server worker process gets its
 own after the fork). A worker opens the store read-only ONCE and runs up to `threads` queries at
 a time, one per thread, each on its own connection to the web process: pyoxigraph releases the
 GIL while it evaluates and serialises, so the threads share one store and one block cache instead
@@ -114,7 +114,7 @@ class _Process:
     thread.
 
     A plain subprocess rather than multiprocessing's spawn: that would re-import the parent's
-    main module (gunicorn, pytest, a benchmark script) in every worker.
+    main module (the server, pytest, a benchmark script) in every worker.
     """
 
     def __init__(self, threads: int) -> None:
@@ -317,7 +317,7 @@ _POOL_LOCK = threading.Lock()
 
 
 def get_pool(size: int, threads: int = 1) -> QueryPool:
-    """This process's pool, created on first use (after gunicorn has forked its workers)."""
+    """This process's pool, created on first use (after the server has started its worker processes)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None or _POOL._pid != os.getpid():

@@ -94,7 +94,7 @@ def store(settings: Settings):
 
 @pytest.fixture(scope="session")
 def live_server(built_var: Path) -> Iterator[str]:
-    """The real `lacat serve` (gunicorn) on 127.0.0.1, over the session's built catalogue."""
+    """The real `lacat serve` (Granian) on 127.0.0.1, over the session's built catalogue."""
     port = free_port()
     env = {**os.environ, "LACAT_VAR_DIR": str(built_var)}
     proc = start_server(env, port)

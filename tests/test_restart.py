@@ -36,7 +36,7 @@ def served_build(base: str) -> str:
 
 
 def descendants(pid: int) -> set[int]:
-    """Every live process below `pid` (gunicorn workers and their query processes), from /proc."""
+    """Every live process below `pid` (the server's workers and their query processes), from /proc."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -96,7 +96,7 @@ def test_server_killed_with_sigkill_restarts_cleanly(built_var: Path, tmp_path: 
         before = served_build(base)
         assert before == read_pointer(settings).version
         children = descendants(first.pid)
-        assert children, "gunicorn workers run below the server process"
+        assert children, "the workers run below the server process"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         # Orphaned workers notice their parent is gone and exit: nothing keeps serving or holds the port.

@@ -30,4 +30,4 @@ def test_short_soak_has_no_errors(built_var: Path) -> None:
     assert all(k["n"] > 0 for k in kinds.values())
     assert kinds["all"]["p50_ms"] <= kinds["all"]["p95_ms"] <= kinds["all"]["max_ms"]
     memory = report["memory"]
-    assert memory["processes"] >= 2 and memory["rss_after_mb"] > 0  # gunicorn master, worker, query processes
+    assert memory["processes"] >= 2 and memory["rss_after_mb"] > 0  # server, worker, query processes

@@ -1,6 +1,6 @@
 """The endpoint is safe on the public internet: hostile queries are refused before they reach the
 engine, and a query that runs too long is really stopped while other clients keep being served.
-Tests against the real server (`lacat serve`, gunicorn) on 127.0.0.1."""
+Tests against the real server (`lacat serve`, Granian) on 127.0.0.1."""
 
 from __future__ import annotations
 

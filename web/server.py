@@ -1,29 +1,51 @@
-"""`lacat serve`: the app under gunicorn, a production WSGI server."""
+"""`lacat serve`: the app under Granian, an HTTP server written in Rust that calls the WSGI app.
+
+Requests are parsed and responses written outside Python: under gunicorn, its own handling of a
+request (parser, poller and thread hand-offs, all in Python) was about 0.4 ms, more than a small
+SPARQL query takes in the engine (docs/scaling.md). Each worker process runs the app on a bounded
+number of threads; queries the guard does not prove cheap still run in each worker's isolated
+query processes (sparql/pool.py).
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+import time
+from functools import partial
 
-from gunicorn.app.base import BaseApplication
+from flask import Flask
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.log import LogLevels
+from granian.server import Server
 
 from core.settings import Settings
 from core.store import BaseMismatch, LiveStore, StoreUnavailable, read_pointer
-from web.access_log import AccessLogger
 from web.app import create_app
 
+# The combined log's fields that Granian knows, without the query string (a SPARQL query in a
+# URL can be 20 KB, and it may hold what the asker would rather not see in a log).
+ACCESS_LOG = '%(addr)s - - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1fms'
+# The request line and headers together: beyond this the server answers 431 before the app
+# reads a byte (gunicorn allowed a request line of 8,190 bytes; a longer query is POSTed).
+HEADER_BUFFER = 16 * 1024
 
-class _Server(BaseApplication):
-    def __init__(self, settings: Settings, options: dict[str, object]) -> None:
-        self.settings = settings
-        self.options = options
-        super().__init__()
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: stop when the server process is gone (killed with SIGKILL, say), so that no
+    orphaned worker keeps the port and serves on."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
 
-    def load(self):
-        return create_app(self.settings)
+
+def load_app(settings: Settings, parent: int) -> Flask:
+    """The app, made in each worker process after it starts (the store is opened there)."""
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="lacat-parent-watch", daemon=True).start()
+    return create_app(settings)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers: int | None = None) -> int:
@@ -42,21 +64,23 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers
         return 2
     except StoreUnavailable:
         pass  # a remote server that is down now may be up by the first request; pages say 503 meanwhile
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers or settings.web_workers,
-        "worker_class": "gthread",
-        "threads": settings.web_threads,
-        "timeout": int(settings.query_timeout_s * 3 + 30),
-        "graceful_timeout": 10,
-        "limit_request_line": 8190,
-        "limit_request_fields": 100,
-        "limit_request_field_size": 8190,
-        "accesslog": "-",
-        "logger_class": AccessLogger,
-        "errorlog": "-",
-        "loglevel": "info",
-    }
+    server = Server(
+        "web.app:create_app",  # what Granian names in its log; the app itself comes from load_app
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        http=HTTPModes.http1,
+        websockets=False,
+        workers=workers or settings.web_workers,
+        blocking_threads=settings.web_threads,
+        http1_settings=HTTP1Settings(max_buffer_size=HEADER_BUFFER, header_read_timeout=10_000),
+        log_level=LogLevels.info,
+        log_access=True,
+        log_access_format=ACCESS_LOG,
+        # A worker that does not stop within this after SIGTERM is killed (a page mid-render).
+        workers_kill_timeout=10,
+        respawn_failed_workers=True,
+    )
     print(f"serving the catalogue on http://{host}:{port}/ (SPARQL endpoint at /sparql)", flush=True)
-    _Server(settings, options).run()
+    server.serve(target_loader=partial(load_app, settings, os.getpid()), wrap_loader=False)
     return 0
