@@ -7,11 +7,13 @@ hundred-odd triple patterns on one subject keeps the planner busy for seconds to
 is first split into SPARQL tokens by a small lexer that never recurses, and refused when it is
 too large, too deep, has too many patterns, uses `SERVICE` or is an update. The lexer
 (core/sparql_lexer.py) refuses what it cannot classify, so text it treats as inert (comments,
-strings, IRIs) is never code to the engine.
+strings, IRIs) is never code to the engine. A plain `DESCRIBE <iri>`, whose only tokens are the
+word and its IRIs, is recognised by one small pattern instead, with the shape the lexer gives it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from core.problems import StatusError
@@ -38,6 +40,7 @@ class QueryShape:
 
 
 _QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+MAX_DESCRIBED = 20  # IRIs in a DESCRIBE answered in process (see cheap())
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
 
@@ -47,6 +50,23 @@ def check(query: str, settings: Settings) -> QueryShape:
     if size > settings.max_query_bytes:
         raise GuardError(413, f"The query is {size:,} bytes; this endpoint accepts at most "
                               f"{settings.max_query_bytes:,}.")
+    if _PLAIN_DESCRIBE.fullmatch(query):
+        return _DESCRIBED
+    return check_tokens(query, settings)
+
+
+# The commonest query, `DESCRIBE <iri> ...` with IRIs written plainly (no escapes): its tokens are
+# the word and the IRIs whatever they say, so its shape is known without the lexer, whose pattern
+# covers all of SPARQL (7 us of a 0.1 ms DESCRIBE, 45 us after an idle millisecond). Each class
+# is the lexer's own, spelt out: IGNORECASE would take a dotless i for an I, which the lexer does not.
+_PLAIN_DESCRIBE = re.compile(rf"[ \t\r\n]*[Dd][Ee][Ss][Cc][Rr][Ii][Bb][Ee]"
+                             rf"(?:[ \t\r\n]*<[^<>\"{{}}|^`\\\x00-\x20]*>){{1,{MAX_DESCRIBED}}}[ \t\r\n]*")
+_DESCRIBED = QueryShape(form="DESCRIBE", has_dataset=False, limit=None, depth=0, patterns=0, cheap=True,
+                        pnames=False)
+
+
+def check_tokens(query: str, settings: Settings) -> QueryShape:
+    """check() by the lexer's tokens, for every query (and the only way for all but a plain DESCRIBE)."""
     try:
         toks = tokens(query)
     except QuerySyntaxError as exc:
@@ -109,7 +129,6 @@ def check(query: str, settings: Settings) -> QueryShape:
 
 _CONSTANT = {"iri", "pname"}
 _TERM = {"iri", "pname", "var", "string", "number"}
-MAX_DESCRIBED = 20
 
 
 def cheap(toks: list[tuple[str, str]]) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from core.settings import Settings
 from sparql import inline
-from sparql.guard import check
+from sparql.guard import GuardError, check, check_tokens
 from sparql.jobs import Job, QueryFailed, Worker
 from sparql.pool import QueryPool
 from sparql.protocol import _job
@@ -143,3 +143,42 @@ def test_cheap_describe_as_n_triples_is_counted_by_its_lines() -> None:
         else:
             with pytest.raises(QueryFailed, match="more than 2 results"):
                 worker.answer(job)
+
+
+@pytest.mark.parametrize("query", [
+    f"DESCRIBE <{BIR}>",
+    f"describe <{BIR}>",
+    f"DeScRiBe<{BIR}>",
+    f" \t\r\nDESCRIBE\n<{BIR}>\t<id/authority/KEN> \n",
+    "DESCRIBE <>",
+    "DESCRIBE <http://example.org/caf\u00e9>",
+    "DESCRIBE " + " ".join(f"<{BIR}{i}>" for i in range(20)),
+    "DESCRIBE " + " ".join(f"<{BIR}{i}>" for i in range(21)),  # too many to be cheap
+    "DESCRIBE <http://example.org/\\u0041>",  # an escape: only the lexer reads it
+    "DESCRIBE <http://example.org/a b>",  # not an IRI
+    "DESCRIBE <a>>",
+    "DESCRIBE <a",
+    "DESCRIBE",
+    "DESCRIBE <a> # a comment",
+    "DESCRIBE <a> lacat:x",
+    "DESCRIBE *",
+    "DESCRIBE ?x WHERE { ?x ?p ?o }",
+    "DESCRIBE <a> FROM <g>",
+    "DESCR\u0131BE <a>",  # a dotless i, which a case-insensitive pattern would take for an I
+    "DESCRIBE\u00a0<a>",  # a space the grammar does not allow
+    "DESCRIBE\x0b<a>",
+    "PREFIX ex: <http://example.org/> DESCRIBE ex:a",
+    "SERVICE <a>",
+    "DESCRIBEX <a>",
+])
+def test_a_plain_describe_has_the_shape_the_lexer_gives(query: str) -> None:
+    """check() reads `DESCRIBE <iri>...` without the lexer: the shape, or the refusal, is the lexer's."""
+    settings = Settings.from_env()
+
+    def outcome(guard):
+        try:
+            return guard(query, settings)
+        except GuardError as exc:
+            return exc.status, exc.message
+
+    assert outcome(check) == outcome(check_tokens)
