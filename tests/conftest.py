@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from xdist.scheduler import LoadFileScheduling
 
 from core.settings import Settings
 from core.store import LiveStore
-from tests.helpers import copy_built, free_port, shared_build, start_server
+from tests.helpers import copy_built, serving, shared_build
 from web.app import create_app
 
 # Test files that share one expensive module-level product run in the same process when the suite
@@ -95,17 +94,8 @@ def store(settings: Settings):
 @pytest.fixture(scope="session")
 def live_server(built_var: Path) -> Iterator[str]:
     """The real `lacat serve` (Granian) on 127.0.0.1, over the session's built catalogue."""
-    port = free_port()
-    env = {**os.environ, "LACAT_VAR_DIR": str(built_var)}
-    proc = start_server(env, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serving({**os.environ, "LACAT_VAR_DIR": str(built_var)}) as (url, _):
+        yield url
 
 
 def chromium_path() -> str | None:

@@ -6,12 +6,15 @@ and the DCAT-AP shapes."""
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -137,6 +140,55 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start within 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the server has not stopped within 20 s; its log file goes."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    Path(getattr(proc, "log_path", "")).unlink(missing_ok=True)
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The real `lacat serve` on a free port of 127.0.0.1 with `env`: (its base URL, its process),
+    stopped on leaving."""
+    port = free_port()
+    proc = start_server(env, port)
+    try:
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        stop_server(proc)
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """pid -> command line of every live process below `pid` (the server's workers and their
+    query processes), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            try:
+                with open(f"/proc/{child}/cmdline", "rb") as fh:
+                    out[child] = fh.read().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            todo.append(child)
+    return out
 
 
 def save_screenshot(pg, name: str) -> Path:

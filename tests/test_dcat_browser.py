@@ -3,54 +3,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-import requests
 
 from catalogue.datasets import load_metric_records
-from core.settings import PROJECT_ROOT
-from tests.helpers import free_port, save_screenshot
+from tests.helpers import save_screenshot
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(built_var: Path) -> Iterator[str]:
-    """The real `lacat serve` over the session's build. Its first answer can take several seconds
-    on a busy machine (workers start), so any request error before the deadline means "not yet"."""
-    port = free_port()
-    env = {**os.environ, "LACAT_VAR_DIR": str(built_var)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "the server exited early"
-            try:
-                requests.get(url + "/datasets", timeout=15)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, "the server did not answer within 60 s"
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def test_defra_user_finds_datasets_returns_and_metrics(page, server: str, settings) -> None:
-    page.goto(server + "/")
+def test_defra_user_finds_datasets_returns_and_metrics(page, live_server: str, settings) -> None:
+    page.goto(live_server + "/")
     page.get_by_role("link", name="Datasets", exact=True).first.click()
     page.wait_for_url("**/datasets")
     page.get_by_label("Department for Environment, Food and Rural Affairs", exact=False).check()

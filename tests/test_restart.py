@@ -22,7 +22,7 @@ import requests
 
 from core.settings import PROJECT_ROOT, Settings
 from core.store import read_pointer
-from tests.helpers import copy_var, free_port, small_records, start_server
+from tests.helpers import copy_var, descendants, free_port, small_records, start_server, stop_server
 
 BUILD_ID = "SELECT ?id WHERE { GRAPH ?g { ?b <https://w3id.org/lacat/def#buildId> ?id } }"
 
@@ -33,24 +33,6 @@ def served_build(base: str) -> str:
     r.raise_for_status()
     [row] = r.json()["results"]["bindings"]
     return row["id"]["value"]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below `pid` (the server's workers and their query processes), from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {p for p, pp in parents.items() if pp in frontier} - found
-        found |= frontier
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -70,15 +52,6 @@ def port_free(port: int) -> bool:
     return True
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 def _own_copy(built_var: Path, tmp_path: Path) -> tuple[Settings, dict[str, str], int, str]:
     """A copy of the built catalogue for a test that changes it: its settings, the environment
     of a server over it, a free port and that server's base URL."""
@@ -95,7 +68,7 @@ def test_server_killed_with_sigkill_restarts_cleanly(built_var: Path, tmp_path: 
     try:
         before = served_build(base)
         assert before == read_pointer(settings).version
-        children = descendants(first.pid)
+        children = set(descendants(first.pid))
         assert children, "the workers run below the server process"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
@@ -114,7 +87,7 @@ def test_server_killed_with_sigkill_restarts_cleanly(built_var: Path, tmp_path: 
         r = requests.get(base + "/doc/authority/BIR", timeout=60)
         assert r.status_code == 200 and "Birmingham" in r.text
     finally:
-        stop(second)
+        stop_server(second)
 
 
 @pytest.mark.slow
@@ -168,4 +141,4 @@ def test_build_while_serving_switches_without_errors(built_var: Path, tmp_path: 
         assert versions[versions.index(after):] == [after] * (len(versions) - versions.index(after))
     finally:
         done.set()
-        stop(server)
+        stop_server(server)

@@ -21,7 +21,7 @@ from core.sparql_lexer import names_dataset, tokens
 from core.store import read_pointer
 from sparql.guard import GuardError, check
 from sparql.pool import Job, QueryFailed, QueryPool
-from tests.helpers import free_port, start_server
+from tests.helpers import descendants, serving
 
 JSON = {"Accept": "application/sparql-results+json"}
 # Every triple of the catalogue joined with itself four times: thousands of billions of rows.
@@ -181,47 +181,13 @@ def recorder() -> Iterator[ConnectionRecorder]:
 @pytest.fixture(scope="module")
 def guarded_server(built_var: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """`lacat serve` with a 3-second query time limit and two query workers."""
-    port = free_port()
-    env = {**os.environ, "LACAT_VAR_DIR": str(built_var), "LACAT_QUERY_TIMEOUT": "3",
-           "LACAT_QUERY_WORKERS": "2"}
-    proc = start_server(env, port)
-    try:
-        yield f"http://127.0.0.1:{port}", proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _descendants(pid: int) -> dict[int, str]:
-    """pid -> command line of every process below `pid`."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out: dict[int, str] = {}
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            try:
-                with open(f"/proc/{child}/cmdline", "rb") as fh:
-                    out[child] = fh.read().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            todo.append(child)
-    return out
+    with serving({**os.environ, "LACAT_VAR_DIR": str(built_var), "LACAT_QUERY_TIMEOUT": "3",
+                  "LACAT_QUERY_WORKERS": "2"}) as server:
+        yield server
 
 
 def _query_workers(proc: subprocess.Popen) -> set[int]:
-    return {pid for pid, cmd in _descendants(proc.pid).items() if "sparql.pool" in cmd}
+    return {pid for pid, cmd in descendants(proc.pid).items() if "sparql.pool" in cmd}
 
 
 def test_service_makes_no_connection(guarded_server, recorder: ConnectionRecorder) -> None:
