@@ -182,3 +182,20 @@ def test_a_plain_describe_has_the_shape_the_lexer_gives(query: str) -> None:
             return exc.status, exc.message
 
     assert outcome(check) == outcome(check_tokens)
+
+
+def test_in_process_answers_are_bounded_in_number(store, settings: Settings) -> None:
+    """At most `threads` cheap queries run at once in the web process: one more waits, and is told
+    the service is busy (503) when no slot frees in time; a slot given back serves the next."""
+    query = f"DESCRIBE <{BIR}>"
+    job = _job(store, settings, query, check(query, settings), "nt", None, None)
+    threads = 7  # a count no other test uses, so its slots are this test's alone
+    held = [inline._slots(threads).get() for _ in range(threads)]
+    try:
+        with pytest.raises(QueryFailed) as refused:
+            inline.run(store, job, threads=threads, wait_s=0.05)
+        assert refused.value.status == 503 and "busy" in refused.value.message
+    finally:
+        for token in held:
+            inline._slots(threads).put(token)
+    assert b"".join(inline.run(store, job, threads=threads, wait_s=1).chunks)
