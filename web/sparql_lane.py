@@ -41,6 +41,9 @@ PATH = "/sparql"
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
+_STATUS = {code: f"{code} {name.upper()}" for code, name in HTTP_STATUS_CODES.items()}
+_AFTER = (*CORS, ("Vary", "Accept"))  # the route's CORS hook, before the security headers
+
 
 @lru_cache(maxsize=256)
 def _format(form: str, asked: str | None, accept: str | None, method: str) -> str:
@@ -71,8 +74,7 @@ class SparqlLane:
             return self.flask(environ, start_response)
         self.answered += 1
         # The headers the route's after-request hooks add, in their order (none is in the reply).
-        start_response(f"{reply.status} {HTTP_STATUS_CODES[reply.status].upper()}",
-                       [*reply.headers, *CORS, ("Vary", "Accept"), *security_headers(secrets.token_urlsafe(16))])
+        start_response(_STATUS[reply.status], [*reply.headers, *_AFTER, *security_headers(secrets.token_urlsafe(16))])
         return reply.body
 
     def _answer(self, environ: dict, method: str) -> Reply | None:
