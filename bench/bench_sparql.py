@@ -6,6 +6,8 @@ it only gives the engines realistic shapes and volumes to work on, and is never 
 
     .venv/bin/python bench/bench_sparql.py --sizes 100k          # quick
     .venv/bin/python bench/bench_sparql.py --sizes 100k,1m       # the full run
+    .venv/bin/python bench/bench_sparql.py --sizes 1m --kinds describe --requests 200 --mix-requests 10
+                                          # one kind, more samples (fast kinds vary by tenths of a ms)
 
 For every query of the mix it prints the median and 95th-percentile latency at concurrency 1,
 the throughput at concurrency 8, and the ratios ours / Oxigraph server and ours / in-process.
@@ -250,7 +252,7 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
         say("|---|---|---:|---:|---:|")
         totals: dict[str, float] = {}
         ratios: list[tuple[str, float, float, float]] = []
-        for name, template in QUERIES:
+        for name, template in [(n, t) for n, t in QUERIES if not args.kinds or n in args.kinds]:
             rng = random.Random(hash(name) & 0xFFFF)  # the same query instances for every target
             seq = [instance(template, rng, n_obs) for _ in range(args.requests)]
             conc = [instance(template, rng, n_obs) for _ in range(args.requests * 2)]
@@ -270,7 +272,7 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
                 tp[target] = statistics.median(rounds[target])
                 p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
                 med[target] = statistics.median(lat)
-                say(f"| {name} | {target} | {statistics.median(lat) * 1000:.1f} | {p95 * 1000:.1f} | "
+                say(f"| {name} | {target} | {statistics.median(lat) * 1000:.2f} | {p95 * 1000:.2f} | "
                     f"{tp[target]:.1f} |")
                 totals[target] = totals.get(target, 0.0) + 1.0 / tp[target]
             ratios.append((name, med["ours"] / med["oxigraph-server"], tp["ours"] / tp["oxigraph-server"],
@@ -278,7 +280,7 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
 
         # The whole mix at concurrency 8, interleaved as real traffic would be.
         mix_rng = random.Random(42)
-        mix = [instance(t, mix_rng, n_obs) for _ in range(args.requests * 2) for _, t in QUERIES]
+        mix = [instance(t, mix_rng, n_obs) for _ in range(args.mix_requests) for _, t in QUERIES]
         mix_rounds: dict[str, list[float]] = {t: [] for t in targets}
         for r in range(args.rounds):
             for target in (list(targets) if r % 2 == 0 else list(reversed(targets))):
@@ -288,9 +290,9 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
         # Cached repeats: one identical GET, against the same query uncached (POST).
         repeat = instance(QUERIES[1][1], random.Random(3), n_obs)
         http_target(our_url)(repeat, True)
-        cached = throughput(targets["ours"], [repeat] * (args.requests * 4), 8, cached=True)
-        uncached = throughput(targets["ours"], [repeat] * (args.requests * 2), 8, cached=False)
-        oxi_repeat = throughput(targets["oxigraph-server"], [repeat] * (args.requests * 2), 8)
+        cached = throughput(targets["ours"], [repeat] * (args.mix_requests * 2), 8, cached=True)
+        uncached = throughput(targets["ours"], [repeat] * args.mix_requests, 8, cached=False)
+        oxi_repeat = throughput(targets["oxigraph-server"], [repeat] * args.mix_requests, 8)
 
         say()
         say("| query | slowdown at c=1: our median / Oxigraph server's | throughput at c=8: ours / Oxigraph "
@@ -323,9 +325,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100k", help="observation counts, comma-separated (e.g. 100k,1m)")
     parser.add_argument("--requests", type=int, default=20, help="requests per query at concurrency 1")
+    parser.add_argument("--mix-requests", type=int, default=40,
+                        help="requests of each kind in the whole mix at concurrency 8")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per measurement")
     parser.add_argument("--keep", action="store_true", help="keep the generated stores")
+    parser.add_argument("--kinds", default="", help="only these query kinds, comma-separated, by name "
+                        "(the whole mix at c=8 still runs every kind)")
     args = parser.parse_args()
+    names = [name for name, _ in QUERIES]
+    args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if unknown := [k for k in args.kinds if k not in names]:
+        parser.error(f"unknown query kind(s) {', '.join(unknown)}; the kinds are: {', '.join(names)}")
     work = Path(tempfile.mkdtemp(prefix="lacat-bench-"))
     print(f"SYNTHETIC data generated at run time; {os.cpu_count()} CPU(s); pyoxigraph {ox.__version__}\n")
     try:
