@@ -92,6 +92,11 @@ class Settings:
         default=8,
         metadata={"env": "LACAT_WEB_THREADS", "doc": "Threads per WSGI worker process."},
     )
+    web_pin_cpus: bool = field(
+        default=True,
+        metadata={"env": "LACAT_WEB_PIN_CPUS", "doc": "Pin each WSGI worker process to a CPU of its own "
+                  "(its query processes keep every CPU); off leaves placement to the scheduler."},
+    )
     # Early-warning flags and the analysts' pages (docs/early-warning.md,
     # docs/decisions/0005-restricted-flags-store.md).
     flags_public: bool = field(

@@ -36,6 +36,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
+from core import affinity
 from core.settings import PROJECT_ROOT
 from sparql.formats import FORMATS
 from sparql.jobs import Answer, Job, QueryFailed, Worker
@@ -126,6 +127,7 @@ class _Process:
             [sys.executable, "-m", "sparql.pool", *map(str, fds)],
             pass_fds=fds, env=env, stdin=subprocess.DEVNULL, close_fds=True,
         )
+        affinity.unpin(self.process.pid)  # a heavy query may use any CPU, not only its web worker's
         for _, child in pairs:
             child.close()
         self.slots = [_Slot(self, Connection(parent.detach())) for parent, _ in pairs]

@@ -116,13 +116,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen:
     # The server's log goes to a file, not a pipe: an unread pipe fills after ~64 KB of access log
     # and would then block the server mid-test.
     log = tempfile.NamedTemporaryFile(prefix=f"lacat-server-{port}-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1"],
+         "--workers", str(workers)],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
     )
     proc.log_path = log.name  # type: ignore[attr-defined]
@@ -154,11 +154,11 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
+def serving(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
     """The real `lacat serve` on a free port of 127.0.0.1 with `env`: (its base URL, its process),
     stopped on leaving."""
     port = free_port()
-    proc = start_server(env, port)
+    proc = start_server(env, port, workers)
     try:
         yield f"http://127.0.0.1:{port}", proc
     finally:

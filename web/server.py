@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from functools import partial
+from multiprocessing.sharedctypes import SynchronizedArray
 
 from flask import Flask
 from granian.constants import HTTPModes, Interfaces
@@ -22,6 +23,7 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
+from core import affinity
 from core.settings import Settings
 from core.store import BaseMismatch, LiveStore, StoreUnavailable, read_pointer
 from web.app import create_app
@@ -42,8 +44,11 @@ def _exit_with_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def load_app(settings: Settings, parent: int) -> Flask:
-    """The app, made in each worker process after it starts (the store is opened there)."""
+def load_app(settings: Settings, parent: int, cpus: SynchronizedArray | None) -> Flask:
+    """The app, made in each worker process after it starts (the store is opened there), before
+    Granian starts the worker's threads (so they share its CPU when it is pinned)."""
+    if cpus is not None:
+        affinity.pin_worker(cpus)
     threading.Thread(target=_exit_with_parent, args=(parent,), name="lacat-parent-watch", daemon=True).start()
     return create_app(settings)
 
@@ -64,6 +69,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers
         return 2
     except StoreUnavailable:
         pass  # a remote server that is down now may be up by the first request; pages say 503 meanwhile
+    workers = workers or settings.web_workers
+    cpus = affinity.claims(workers) if settings.web_pin_cpus else None
     server = Server(
         "web.app:create_app",  # what Granian names in its log; the app itself comes from load_app
         address=host,
@@ -71,7 +78,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers
         interface=Interfaces.WSGI,
         http=HTTPModes.http1,
         websockets=False,
-        workers=workers or settings.web_workers,
+        workers=workers,
         blocking_threads=settings.web_threads,
         http1_settings=HTTP1Settings(max_buffer_size=HEADER_BUFFER, header_read_timeout=10_000),
         log_level=LogLevels.info,
@@ -82,5 +89,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers
         respawn_failed_workers=True,
     )
     print(f"serving the catalogue on http://{host}:{port}/ (SPARQL endpoint at /sparql)", flush=True)
-    server.serve(target_loader=partial(load_app, settings, os.getpid()), wrap_loader=False)
+    server.serve(target_loader=partial(load_app, settings, os.getpid(), cpus), wrap_loader=False)
     return 0
