@@ -3,9 +3,9 @@
 Under Granian a request is read on a Rust thread and answered on a Python thread of the same
 worker process. Left to the scheduler, those two threads and the client wake on different cores,
 so every hand-off is a wake-up across cores and a small query's Python runs on caches another
-core has just filled: a DESCRIBE of one observation took 0.76 to 0.81 ms over HTTP unpinned and
-0.63 to 0.68 pinned, against the Oxigraph server's 0.48 to 0.52 (docs/scaling.md). The query
-processes a worker starts run the heavy queries, and must not inherit its one CPU.
+core has just filled. Pinned, a DESCRIBE of one observation over HTTP takes about a fifth less
+time (docs/scaling.md). The query processes a worker starts run the heavy queries, and must not
+inherit its one CPU.
 """
 
 from __future__ import annotations
