@@ -7,9 +7,9 @@ answers GET and POST /sparql query requests in a result format itself, with the 
 route uses: sparql.protocol's request parsing and negotiation, sparql.guard, and
 web.sparql_endpoint.answer_query with the route's CORS and security headers. A GET and a direct
 POST are read by sparql.protocol.read_plain from the raw WSGI values (a werkzeug Request, its
-args, form and values cost about 0.04 ms a request); a form POST still through a werkzeug Request. So the answer is the
-route's, every query is still checked by the guard, and a query not proved cheap still runs in an
-isolated worker with its hard time limit.
+args, form and values cost about 0.04 ms a request); a form POST is still read through a
+werkzeug Request. So the answer is the route's, every query is still checked by the guard, and a
+query not proved cheap still runs in an isolated worker with its hard time limit.
 
 Everything else goes to Flask unchanged, the body put back as it came: the query page and its
 HTML table, the service description, OPTIONS and other methods, a POST without a length, and any
