@@ -2,8 +2,8 @@
 
 pyoxigraph cannot interrupt a running query and some queries crash the whole process, so public
 queries run outside the web process (except those the guard proves cheap: sparql.inline). Each web
-process owns a small pool of worker processes (started lazily, so every server worker process gets its
-own after the fork). A worker opens the store read-only ONCE and runs up to `threads` queries at
+process owns a small pool of worker processes (started lazily, so every server worker process gets
+its own after the fork). A worker opens the store read-only ONCE and runs up to `threads` queries at
 a time, one per thread, each on its own connection to the web process: pyoxigraph releases the
 GIL while it evaluates and serialises, so the threads share one store and one block cache instead
 of a process (and a cache) per query. Each thread serialises its whole answer and sends the bytes.
