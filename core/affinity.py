@@ -10,6 +10,7 @@ inherit its one CPU.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from multiprocessing.sharedctypes import SynchronizedArray
@@ -40,6 +41,8 @@ def pin_worker(records: SynchronizedArray) -> int | None:
     live workers hold. Call it in a worker process before its server threads start. Returns the
     CPU, or None when there is only one CPU to use."""
     global _UNPINNED
+    if not hasattr(os, "sched_setaffinity"):  # Linux only: elsewhere the scheduler places threads
+        return None
     allowed = sorted(os.sched_getaffinity(0))
     if len(allowed) < 2:
         return None
@@ -55,8 +58,11 @@ def pin_worker(records: SynchronizedArray) -> int | None:
             if not pid or pid == me or not _alive(pid):
                 records[2 * i], records[2 * i + 1] = me, cpu
                 break
+    try:
+        os.sched_setaffinity(0, {cpu})
+    except OSError:  # not allowed here (a sandbox, say): the worker runs unpinned, as it would with it off
+        return None
     _UNPINNED = frozenset(allowed)
-    os.sched_setaffinity(0, {cpu})
     return cpu
 
 
@@ -65,4 +71,6 @@ def unpin(pid: int) -> None:
     process had before it pinned itself. Call it as soon as the process has started, before it
     starts threads of its own."""
     if _UNPINNED is not None:
-        os.sched_setaffinity(pid, _UNPINNED)
+        # A process that has already exited is left to its owner, who finds out why.
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(pid, _UNPINNED)

@@ -14,6 +14,8 @@ import requests
 from core import affinity
 from tests.helpers import descendants, serving
 
+if not hasattr(os, "sched_setaffinity"):
+    pytest.skip("CPU affinity is Linux only", allow_module_level=True)
 ALL = frozenset(os.sched_getaffinity(0))
 needs_two = pytest.mark.skipif(len(ALL) < 2, reason="pinning needs at least two CPUs")
 FORK = multiprocessing.get_context("fork")
@@ -69,6 +71,24 @@ def test_unpin_leaves_an_unpinned_process_alone() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+@needs_two
+def test_unpin_of_a_process_that_has_exited_is_quiet() -> None:
+    records = affinity.claims(1)
+    report = FORK.Queue()
+
+    def pinned_then_unpin_dead() -> None:
+        affinity.pin_worker(records)
+        child = subprocess.Popen(["true"])
+        child.wait()
+        affinity.unpin(child.pid)  # reaped: no such process any more
+        report.put("ok")
+
+    proc = FORK.Process(target=pinned_then_unpin_dead)
+    proc.start()
+    proc.join(30)
+    assert proc.exitcode == 0 and report.get(timeout=5) == "ok"
 
 
 def _masks(pid: int) -> set[frozenset[int]]:
