@@ -39,7 +39,7 @@ def _alive(pid: int) -> bool:
 def pin_worker(records: SynchronizedArray) -> int | None:
     """Pin the calling thread, and so every thread it starts afterwards, to the CPU the fewest
     live workers hold. Call it in a worker process before its server threads start. Returns the
-    CPU, or None when there is only one CPU to use."""
+    CPU, or None when the worker stays unpinned (one CPU to use, or no CPU affinity here)."""
     global _UNPINNED
     if not hasattr(os, "sched_setaffinity"):  # Linux only: elsewhere the scheduler places threads
         return None
