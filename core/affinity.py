@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+from collections import Counter
 from multiprocessing.sharedctypes import SynchronizedArray
 
 # The CPUs this process could use before it pinned itself; None while it is not pinned.
@@ -49,19 +50,17 @@ def pin_worker(records: SynchronizedArray) -> int | None:
     me = os.getpid()
     with records.get_lock():
         pairs = [(records[i], records[i + 1]) for i in range(0, len(records), 2)]
-        held = {cpu: 0 for cpu in allowed}
-        for pid, cpu in pairs:
-            if pid and pid != me and cpu in held and _alive(pid):
-                held[cpu] += 1
+        live = [bool(pid) and pid != me and _alive(pid) for pid, _ in pairs]
+        held = Counter(cpu for (_, cpu), up in zip(pairs, live, strict=True) if up)
         cpu = min(allowed, key=lambda c: (held[c], c))
-        for i, (pid, _) in enumerate(pairs):
-            if not pid or pid == me or not _alive(pid):
-                records[2 * i], records[2 * i + 1] = me, cpu
-                break
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except OSError:  # not allowed here (a sandbox, say): the worker runs unpinned, as it would with it off
-        return None
+        try:
+            os.sched_setaffinity(0, {cpu})
+        except OSError:  # not allowed here (a sandbox, say): unpinned, as with the setting off
+            return None
+        # Recorded only once held; with no free pair (dead workers not yet reaped) it goes unrecorded.
+        if False in live:
+            free = live.index(False)
+            records[2 * free], records[2 * free + 1] = me, cpu
     _UNPINNED = frozenset(allowed)
     return cpu
 

@@ -62,12 +62,14 @@ def test_live_workers_get_different_cpus_and_a_dead_ones_cpu_is_taken_again() ->
         second.join(30)
 
 
-def test_unpin_leaves_an_unpinned_process_alone() -> None:
+@needs_two
+def test_unpin_from_a_process_that_never_pinned_itself_changes_nothing() -> None:
     child = subprocess.Popen(["sleep", "30"])
     try:
-        before = os.sched_getaffinity(child.pid)
-        affinity.unpin(child.pid)  # this test process never pinned itself
-        assert os.sched_getaffinity(child.pid) == before
+        one = {min(ALL)}
+        os.sched_setaffinity(child.pid, one)
+        affinity.unpin(child.pid)  # this test process never pinned itself: nothing to give back
+        assert os.sched_getaffinity(child.pid) == one
     finally:
         child.kill()
         child.wait()
