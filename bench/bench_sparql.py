@@ -8,6 +8,8 @@ it only gives the engines realistic shapes and volumes to work on, and is never 
     .venv/bin/python bench/bench_sparql.py --sizes 100k,1m       # the full run
     .venv/bin/python bench/bench_sparql.py --sizes 1m --kinds describe --requests 200 --mix-requests 10
                                           # one kind, more samples (fast kinds vary by tenths of a ms)
+    .venv/bin/python bench/bench_sparql.py --sizes 1m --oxigraph-allocator
+                                          # and the Oxigraph server with our query processes' allocator
 
 For every query of the mix it prints the median and 95th-percentile latency at concurrency 1,
 the throughput at concurrency 8, and the ratios ours / Oxigraph server and ours / in-process.
@@ -37,6 +39,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core import allocator  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.store import StoreWriter, read_pointer  # noqa: E402
 
@@ -220,11 +223,23 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
     store_path = read_pointer(settings).path
     say(f"generated and loaded {triples:,} triples in {time.perf_counter() - t:.0f} s")
 
-    oxi_port, our_port = free_port(), free_port()
+    oxi_port, our_port, alloc_port = free_port(), free_port(), free_port()
     oxi_exe = shutil.which("oxigraph", path=str(ROOT / ".venv" / "bin")) or "oxigraph"
-    oxi = subprocess.Popen([oxi_exe, "serve-read-only", "--location", store_path, "--bind",
-                            f"127.0.0.1:{oxi_port}", "--union-default-graph"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def oxigraph(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+        return subprocess.Popen([oxi_exe, "serve-read-only", "--location", store_path, "--bind",
+                                 f"127.0.0.1:{port}", "--union-default-graph"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    oxi = oxigraph(oxi_port)
+    # Our query processes start with mimalloc preloaded (core/allocator.py); the Oxigraph server
+    # as shipped uses the system allocator. --oxigraph-allocator adds it with ours, to show what
+    # the allocator alone is worth.
+    ours_alloc = allocator.resolve(Settings.from_env().query_allocator)
+    say(f"our query processes allocate with {ours_alloc or 'the system allocator'}")
+    servers = [oxi]
+    if args.oxigraph_allocator and ours_alloc:
+        servers.append(oxigraph(alloc_port, allocator.preload(dict(os.environ), ours_alloc)))
     env = {**os.environ, "LACAT_VAR_DIR": str(var), "LACAT_QUERY_TIMEOUT": "60",
            "LACAT_MAX_RESULT_ROWS": "1000000"}
     server_log = open(work / f"server-{n_obs}.log", "wb")  # noqa: SIM115 (closed with the server)
@@ -242,6 +257,10 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
             raise
         targets = {"in-process": inprocess_target(store_path), "oxigraph-server": http_target(oxi_url),
                    "ours": http_target(our_url)}
+        alloc_target = f"oxigraph-server+{ours_alloc}"
+        if len(servers) > 1:
+            wait_http(f"http://127.0.0.1:{alloc_port}/", servers[1])
+            targets[alloc_target] = http_target(f"http://127.0.0.1:{alloc_port}/query")
         # Warm every target (caches, query workers of every server worker) before measuring.
         warm_rng = random.Random(7)
         for run in targets.values():
@@ -251,7 +270,7 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
         say("| query | target | median ms (c=1) | p95 ms (c=1) | req/s (c=8) |")
         say("|---|---|---:|---:|---:|")
         totals: dict[str, float] = {}
-        ratios: list[tuple[str, float, float, float]] = []
+        ratios: list[tuple[str, float, float, float, float | None]] = []
         for name, template in [(n, t) for n, t in QUERIES if not args.kinds or n in args.kinds]:
             rng = random.Random(hash(name) & 0xFFFF)  # the same query instances for every target
             seq = [instance(template, rng, n_obs) for _ in range(args.requests)]
@@ -276,7 +295,8 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
                     f"{tp[target]:.1f} |")
                 totals[target] = totals.get(target, 0.0) + 1.0 / tp[target]
             ratios.append((name, med["ours"] / med["oxigraph-server"], tp["ours"] / tp["oxigraph-server"],
-                           tp["ours"] / tp["in-process"]))
+                           tp["ours"] / tp["in-process"],
+                           tp["ours"] / tp[alloc_target] if alloc_target in tp else None))
 
         # The whole mix at concurrency 8, interleaved as real traffic would be.
         mix_rng = random.Random(42)
@@ -295,24 +315,29 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
         oxi_repeat = throughput(targets["oxigraph-server"], [repeat] * args.mix_requests, 8)
 
         say()
+        extra = alloc_target in targets
         say("| query | slowdown at c=1: our median / Oxigraph server's | throughput at c=8: ours / Oxigraph "
-            "server | throughput at c=8: ours / in-process |")
-        say("|---|---:|---:|---:|")
-        for name, slow, vs_peer, vs_floor in ratios:
-            say(f"| {name} | {slow:.2f}x | {vs_peer:.2f} | {vs_floor:.2f} |")
-        geo = statistics.geometric_mean([slow for _, slow, _, _ in ratios])
+            "server | throughput at c=8: ours / in-process |"
+            + (f" throughput at c=8: ours / Oxigraph server with {ours_alloc} |" if extra else ""))
+        say("|---|---:|---:|---:|" + ("---:|" if extra else ""))
+        for name, slow, vs_peer, vs_floor, vs_alloc in ratios:
+            say(f"| {name} | {slow:.2f}x | {vs_peer:.2f} | {vs_floor:.2f} |"
+                + (f" {vs_alloc:.2f} |" if vs_alloc is not None else ""))
+        geo = statistics.geometric_mean([r[1] for r in ratios])
         say(f"| **whole mix** | geometric mean {geo:.2f}x | **{mix_tp['ours'] / mix_tp['oxigraph-server']:.2f}** | "
-            f"{mix_tp['ours'] / mix_tp['in-process']:.2f} |")
+            f"{mix_tp['ours'] / mix_tp['in-process']:.2f} |"
+            + (f" {mix_tp['ours'] / mix_tp[alloc_target]:.2f} |" if extra else ""))
         say()
         say(f"mix throughput at c=8, req/s: in-process {mix_tp['in-process']:.1f}, "
-            f"Oxigraph server {mix_tp['oxigraph-server']:.1f}, ours {mix_tp['ours']:.1f}")
+            f"Oxigraph server {mix_tp['oxigraph-server']:.1f}, ours {mix_tp['ours']:.1f}"
+            + (f", Oxigraph server with {ours_alloc} {mix_tp[alloc_target]:.1f}" if extra else ""))
         say(f"cached repeats ({QUERIES[1][0]}), c=8: {cached:.1f} req/s against {uncached:.1f} uncached "
             f"= {cached / uncached:.1f}x; Oxigraph server {oxi_repeat:.1f} req/s "
             f"= {cached / oxi_repeat:.1f}x")
         say()
     finally:
         server_log.close()
-        for proc in (oxi, ours):
+        for proc in (*servers, ours):
             proc.terminate()
             try:
                 proc.wait(15)
@@ -329,6 +354,8 @@ def main() -> int:
                         help="requests of each kind in the whole mix at concurrency 8")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per measurement")
     parser.add_argument("--keep", action="store_true", help="keep the generated stores")
+    parser.add_argument("--oxigraph-allocator", action="store_true",
+                        help="also run the Oxigraph server with the allocator our query processes use")
     parser.add_argument("--kinds", default="", help="only these query kinds, comma-separated, by name "
                         "(the whole mix at c=8 still runs every kind)")
     args = parser.parse_args()

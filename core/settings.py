@@ -72,6 +72,12 @@ class Settings:
         metadata={"env": "LACAT_QUERY_THREADS",
                   "doc": "Public SPARQL queries one query worker process runs at once, over one shared store."},
     )
+    query_allocator: str = field(
+        default="auto",
+        metadata={"env": "LACAT_QUERY_ALLOCATOR",
+                  "doc": "Memory allocator of the query processes: 'auto' (mimalloc or jemalloc when installed), "
+                  "'system', 'mimalloc', 'jemalloc', or a shared library's path (docs/scaling.md)."},
+    )
     max_query_depth: int = field(
         default=64,
         metadata={"env": "LACAT_MAX_QUERY_DEPTH", "doc": "Deepest nesting of brackets accepted in a public query."},

@@ -29,19 +29,32 @@ if [ "$(cat .venv/.installed 2>/dev/null)" != "$py_digest" ]; then
   echo "$py_digest" > .venv/.installed
 fi
 
+# Debian packages, in one apt run: mimalloc, the allocator the SPARQL query processes run with
+# (core/allocator.py; without it they use glibc's malloc and heavy queries are slower), and with
+# --test Chromium for the browser tests and Virtuoso Open Source as the second SPARQL server the
+# remote backend is tested against (tests/test_remote_virtuoso.py).
+packages=(); lean=()  # lean: installed without the packages they only recommend
+.venv/bin/python -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('mimalloc'))" \
+  || packages+=(libmimalloc2.0)
 if [ "${1:-}" = "--test" ]; then
-  # Debian's Chromium for the browser tests, and Virtuoso Open Source as the second SPARQL server
-  # the remote backend is tested against (tests/test_remote_virtuoso.py); one apt run for both.
-  need_chromium=""; need_virtuoso=""
-  command -v chromium >/dev/null 2>&1 || need_chromium=1
-  command -v virtuoso-t >/dev/null 2>&1 || need_virtuoso=1
-  if [ -n "$need_chromium$need_virtuoso" ]; then
-    sudo=""
-    if [ "$(id -u)" != "0" ]; then sudo=sudo; fi
-    apt_install() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  command -v virtuoso-t >/dev/null 2>&1 || lean+=(virtuoso-opensource-7-bin)
+fi
+if [ ${#packages[@]} -gt 0 ] || [ ${#lean[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" != "0" ]; then sudo=sudo; fi
+  apt_install() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+  if [ "${1:-}" = "--test" ]; then
     $sudo apt-get update -qq
-    if [ -n "$need_chromium" ]; then apt_install chromium; fi
-    if [ -n "$need_virtuoso" ]; then apt_install --no-install-recommends virtuoso-opensource-7-bin; fi
+    if [ ${#packages[@]} -gt 0 ]; then apt_install "${packages[@]}"; fi
+    if [ ${#lean[@]} -gt 0 ]; then apt_install --no-install-recommends "${lean[@]}"; fi
+  else
+    # Not fatal: the catalogue serves without mimalloc. sudo -n never stops to ask for a password.
+    if [ -n "$sudo" ]; then sudo="sudo -n"; fi
+    if ! { command -v apt-get >/dev/null 2>&1 && $sudo apt-get update -qq && apt_install "${packages[@]}"; }; then
+      echo "setup: could not install ${packages[*]} with apt; the SPARQL query processes will use" \
+           "the system allocator (docs/deploy.md)" >&2
+    fi
   fi
 fi
 

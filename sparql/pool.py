@@ -36,7 +36,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
-from core import affinity
+from core import affinity, allocator
 from core.settings import PROJECT_ROOT
 from sparql.formats import FORMATS
 from sparql.jobs import Answer, Job, QueryFailed, Worker
@@ -118,9 +118,9 @@ class _Process:
     main module (the server, pytest, a benchmark script) in every worker.
     """
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, preload: str | None = None) -> None:
         pairs = [socket.socketpair() for _ in range(max(1, threads))]
-        env = dict(os.environ)
+        env = allocator.preload(dict(os.environ), preload)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
         fds = [child.fileno() for _, child in pairs]
         self.process = subprocess.Popen(
@@ -167,9 +167,10 @@ class _Lost(Exception):
 class QueryPool:
     """A fixed number of query worker processes owned by one web process, `threads` queries each."""
 
-    def __init__(self, size: int, threads: int = 1) -> None:
+    def __init__(self, size: int, threads: int = 1, preload: str | None = None) -> None:
         self.size = max(1, size)
         self.threads = max(1, threads)
+        self.preload = preload  # the allocator library its workers start with (core.allocator)
         # Workers are started from one long-lived thread: Linux delivers the parent-death signal
         # when the *thread* that started a child ends, so a short-lived thread would kill it.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lacat-query-spawner")
@@ -182,7 +183,7 @@ class QueryPool:
         self.started = 0  # worker processes started (for tests)
 
     def _new_process(self) -> _Process:
-        process = self._spawner.submit(_Process, self.threads).result(60)
+        process = self._spawner.submit(_Process, self.threads, self.preload).result(60)
         try:
             process.wait_ready(60)
         except Exception:
@@ -318,12 +319,12 @@ _POOL: QueryPool | None = None
 _POOL_LOCK = threading.Lock()
 
 
-def get_pool(size: int, threads: int = 1) -> QueryPool:
+def get_pool(size: int, threads: int = 1, allocator_choice: str = "system") -> QueryPool:
     """This process's pool, created on first use (after the server has started its worker processes)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None or _POOL._pid != os.getpid():
-            _POOL = QueryPool(size, threads)
+            _POOL = QueryPool(size, threads, allocator.resolve(allocator_choice))
             _POOL.warm()
         return _POOL
 

@@ -229,7 +229,8 @@ def execute(store: Store, settings: Settings, query: str, shape: QueryShape, fmt
     job = _job(store, settings, query, shape, fmt, defaults, named)
     if shape.cheap and isinstance(store, EmbeddedStore):
         return inline.run(store, job, settings.query_workers, settings.query_timeout_s)
-    return get_pool(settings.query_workers, settings.query_threads).run(job, settings.query_timeout_s)
+    pool = get_pool(settings.query_workers, settings.query_threads, settings.query_allocator)
+    return pool.run(job, settings.query_timeout_s)
 
 
 # ---------------------------------------------------------------------------------------------

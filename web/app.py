@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, render_template
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+from core import allocator
 from core.settings import Settings
 from core.store import LiveStore, StoreUnavailable
 from web import (
@@ -61,6 +62,7 @@ BLUEPRINTS: list[Blueprint] = [
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    allocator.resolve(settings.query_allocator)  # a setting naming nothing installed fails here, not per query
     app = Flask("web", static_folder=str(Path(__file__).parent / "static"), static_url_path="/static")
     app.config[SETTINGS_KEY] = settings
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_query_bytes * 4, 64 * 1024)

@@ -23,7 +23,7 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
-from core import affinity
+from core import affinity, allocator
 from core.settings import Settings
 from core.store import BaseMismatch, LiveStore, StoreUnavailable, read_pointer
 from web.app import create_app
@@ -54,8 +54,14 @@ def load_app(settings: Settings, parent: int, cpus: SynchronizedArray | None) ->
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers: int | None = None) -> int:
-    """Exit 1 when there is no catalogue to serve, 2 when it was built for another base URI (served,
-    every council page would be a 404 and every RDF document empty)."""
+    """Exit 1 when there is no catalogue to serve or a setting names what is not there, 2 when it
+    was built for another base URI (served, every council page would be a 404 and every RDF
+    document empty)."""
+    try:
+        preload = allocator.resolve(settings.query_allocator)
+    except allocator.AllocatorNotFound as exc:
+        print(f"lacat serve: {exc}", file=sys.stderr)
+        return 1
     if settings.store_backend == "embedded":
         try:
             read_pointer(settings)
@@ -88,6 +94,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 5000, workers
         workers_kill_timeout=10,
         respawn_failed_workers=True,
     )
-    print(f"serving the catalogue on http://{host}:{port}/ (SPARQL endpoint at /sparql)", flush=True)
+    print(f"serving the catalogue on http://{host}:{port}/ (SPARQL endpoint at /sparql); "
+          f"query processes allocate with {preload or 'the system allocator'}", flush=True)
     server.serve(target_loader=partial(load_app, settings, os.getpid(), cpus), wrap_loader=False)
     return 0
