@@ -76,6 +76,7 @@ QUERIES: list[tuple[str, str]] = [
     ("describe", "DESCRIBE <" + EX + "obs/{i}>"),
     ("count", PREFIX + "SELECT (COUNT(*) AS ?n) WHERE { " + OBS + "ex:period \"{p}\" }"),
 ]
+MIX_BLOCK = 5  # queries of each kind per block of the whole mix (a block takes about 2 s a target)
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 
@@ -298,14 +299,27 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
                            tp["ours"] / tp["in-process"],
                            tp["ours"] / tp[alloc_target] if alloc_target in tp else None))
 
-        # The whole mix at concurrency 8, interleaved as real traffic would be.
+        # The whole mix at concurrency 8, interleaved as real traffic would be. The machine's
+        # speed drifts by a fifth within a minute (docs/scaling.md), more than the differences
+        # measured: so the mix runs in blocks of a few seconds, every target in turn on each block
+        # (the order reversed block after block), and each target's throughput is its queries over
+        # its summed time; the spread of the per-block ratios shows how far the drift reached.
         mix_rng = random.Random(42)
         mix = [instance(t, mix_rng, n_obs) for _ in range(args.mix_requests) for _, t in QUERIES]
-        mix_rounds: dict[str, list[float]] = {t: [] for t in targets}
-        for r in range(args.rounds):
-            for target in (list(targets) if r % 2 == 0 else list(reversed(targets))):
-                mix_rounds[target].append(throughput(targets[target], mix, 8))
-        mix_tp = {t: statistics.median(v) for t, v in mix_rounds.items()}
+        block = MIX_BLOCK * len(QUERIES)
+        spent: dict[str, float] = {t: 0.0 for t in targets}
+        block_ratios: list[float] = []
+        stream = mix * args.rounds
+        for b, start in enumerate(range(0, len(stream), block)):
+            queries = stream[start:start + block]
+            took: dict[str, float] = {}
+            for target in (list(targets) if b % 2 == 0 else list(reversed(targets))):
+                t = time.perf_counter()
+                throughput(targets[target], queries, 8)
+                took[target] = time.perf_counter() - t
+                spent[target] += took[target]
+            block_ratios.append(took["oxigraph-server"] / took["ours"])
+        mix_tp = {t: len(stream) / v for t, v in spent.items()}
 
         # Cached repeats: one identical GET, against the same query uncached (POST).
         repeat = instance(QUERIES[1][1], random.Random(3), n_obs)
@@ -331,6 +345,9 @@ def bench_size(n_obs: int, args: argparse.Namespace, work: Path) -> list[str]:
         say(f"mix throughput at c=8, req/s: in-process {mix_tp['in-process']:.1f}, "
             f"Oxigraph server {mix_tp['oxigraph-server']:.1f}, ours {mix_tp['ours']:.1f}"
             + (f", Oxigraph server with {ours_alloc} {mix_tp[alloc_target]:.1f}" if extra else ""))
+        q = statistics.quantiles(block_ratios, n=4) if len(block_ratios) > 1 else block_ratios * 3
+        say(f"whole mix, ours / Oxigraph server per block of {block} queries ({len(block_ratios)} blocks): "
+            f"min {min(block_ratios):.2f}, quartiles {q[0]:.2f} / {q[1]:.2f} / {q[2]:.2f}, max {max(block_ratios):.2f}")
         say(f"cached repeats ({QUERIES[1][0]}), c=8: {cached:.1f} req/s against {uncached:.1f} uncached "
             f"= {cached / uncached:.1f}x; Oxigraph server {oxi_repeat:.1f} req/s "
             f"= {cached / oxi_repeat:.1f}x")
