@@ -53,7 +53,7 @@ def test_auto_finds_mimalloc_which_the_setup_installs() -> None:
 def test_auto_falls_back_to_the_system_allocator_when_none_is_installed(monkeypatch) -> None:
     monkeypatch.setattr(allocator, "_find", lambda name: None)
     assert allocator.resolve("auto") is None
-    with pytest.raises(allocator.AllocatorNotFound, match="LACAT_QUERY_ALLOCATOR='jemalloc'.*not installed"):
+    with pytest.raises(allocator.AllocatorNotFound, match="LACAT_QUERY_ALLOCATOR='jemalloc'.*not installed.*apt-get install libjemalloc2"):
         allocator.resolve("jemalloc")
 
 
