@@ -25,8 +25,9 @@ class AllocatorNotFound(ValueError):
 
 
 @cache
-def _find(name: str) -> str | None:
-    # find_library answers with the library's soname, which the dynamic loader looks up itself.
+def find(name: str) -> str | None:
+    """The installed library `name` (a key of KNOWN), or None. find_library answers with the
+    library's soname, which the dynamic loader looks up itself."""
     return ctypes.util.find_library(name)
 
 
@@ -44,9 +45,9 @@ def resolve(choice: str) -> str | None:
     if value.lower() == "auto":
         if not sys.platform.startswith("linux"):
             return None
-        return next((lib for lib in map(_find, KNOWN) if lib), None)
+        return next((lib for lib in map(find, KNOWN) if lib), None)
     if value.lower() in KNOWN:
-        lib = _find(value.lower())
+        lib = find(value.lower())
         if lib is None:
             raise AllocatorNotFound(
                 f"{SETTING}={choice!r}: {value.lower()} is not installed on this machine "

@@ -34,7 +34,7 @@ fi
 # --test Chromium for the browser tests and Virtuoso Open Source as the second SPARQL server the
 # remote backend is tested against (tests/test_remote_virtuoso.py).
 packages=(); lean=()  # lean: installed without the packages they only recommend
-.venv/bin/python -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('mimalloc'))" \
+.venv/bin/python -c "import sys; from core import allocator; sys.exit(allocator.find('mimalloc') is None)" \
   || packages+=(libmimalloc2.0)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)

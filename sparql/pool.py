@@ -319,7 +319,7 @@ _POOL: QueryPool | None = None
 _POOL_LOCK = threading.Lock()
 
 
-def get_pool(size: int, threads: int = 1, allocator_choice: str = "system") -> QueryPool:
+def get_pool(size: int, threads: int, allocator_choice: str) -> QueryPool:
     """This process's pool, created on first use (after the server has started its worker processes)."""
     global _POOL
     with _POOL_LOCK:

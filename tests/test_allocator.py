@@ -25,10 +25,10 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     allocator.resolve.cache_clear()
-    allocator._find.cache_clear()
+    allocator.find.cache_clear()
     yield
     allocator.resolve.cache_clear()
-    allocator._find.cache_clear()
+    allocator.find.cache_clear()
 
 
 def _mapped(pid: int) -> set[str]:
@@ -51,7 +51,7 @@ def test_auto_finds_mimalloc_which_the_setup_installs() -> None:
 
 
 def test_auto_falls_back_to_the_system_allocator_when_none_is_installed(monkeypatch) -> None:
-    monkeypatch.setattr(allocator, "_find", lambda name: None)
+    monkeypatch.setattr(allocator, "find", lambda name: None)
     assert allocator.resolve("auto") is None
     with pytest.raises(allocator.AllocatorNotFound, match="LACAT_QUERY_ALLOCATOR='jemalloc'.*not installed.*apt-get install libjemalloc2"):
         allocator.resolve("jemalloc")
